@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/* The `cdk8s-hardened` command. Each subcommand lives in its own module. */
+
+const USAGE = `usage: cdk8s-hardened <command> [options]
+
+commands:
+  seal     seal a value for a SealedSecret, offline (like kubeseal --raw)
+  check    check Kubernetes YAML against the hardening policy rules
+`;
+
+type Command = (argv: string[]) => number;
+
+const COMMANDS: Record<string, () => Command> = {
+};
+
+export function main(argv: string[]): number {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`cdk8s-hardened: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return 2;
+  }
+  return load()(rest);
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
