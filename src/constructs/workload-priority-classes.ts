@@ -1,0 +1,35 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { LABEL_MANAGED_BY, LABEL_PART_OF } from '../hardening/labels';
+import { WorkloadClass } from '../hardening/workload-class';
+
+/**
+ * The PriorityClass objects behind `WorkloadClass.CRITICAL`, `STANDARD` and `BATCH`. A platform
+ * team deploys this once per cluster (PriorityClasses are cluster-scoped); workloads that choose
+ * a class only name it, and the API server refuses their pods while the class is missing.
+ */
+export class WorkloadPriorityClasses extends Construct {
+  /** The PriorityClasses, highest first. */
+  public readonly priorityClasses: k8s.KubePriorityClass[];
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const namespaced = Chart.of(this).namespace !== undefined;
+    this.priorityClasses = WorkloadClass.all().map(c => {
+      const pc = new k8s.KubePriorityClass(this, c.name, {
+        metadata: {
+          name: c.priorityClassName,
+          labels: { [LABEL_PART_OF]: 'cdk8s-hardened', [LABEL_MANAGED_BY]: 'cdk8s-hardened' },
+        },
+        value: c.priority,
+        preemptionPolicy: c.preemptionPolicy,
+        globalDefault: false,
+        description: c.description,
+      });
+      // Cluster-scoped: a chart namespace must not leak into it.
+      if (namespaced) ApiObject.of(pc).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      return pc;
+    });
+  }
+}

@@ -1,0 +1,40 @@
+/** The Kubernetes recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_VERSION = 'app.kubernetes.io/version';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+
+/** Identity of a workload, from which all its labels derive. */
+export interface WorkloadIdentity {
+  /** `metadata.name` of every object of the workload; also `app.kubernetes.io/instance`. */
+  readonly name: string;
+  /** `app.kubernetes.io/name`: what the application is. */
+  readonly appName: string;
+  /** `app.kubernetes.io/component`, e.g. "server" or "job". */
+  readonly component: string;
+  /** `app.kubernetes.io/part-of`, when known. */
+  readonly partOf?: string;
+  /** `app.kubernetes.io/version`, when known (the image tag). */
+  readonly version?: string;
+}
+
+/**
+ * Labels that select exactly this workload's pods. Stable for the life of the workload:
+ * a Deployment's selector is immutable, so no version or config goes in here.
+ */
+export function selectorLabels(id: WorkloadIdentity): Record<string, string> {
+  return { [LABEL_NAME]: id.appName, [LABEL_INSTANCE]: id.name };
+}
+
+/** All recommended labels, for every object and pod template of the workload. */
+export function recommendedLabels(id: WorkloadIdentity): Record<string, string> {
+  return {
+    ...selectorLabels(id),
+    [LABEL_COMPONENT]: id.component,
+    ...(id.partOf ? { [LABEL_PART_OF]: id.partOf } : {}),
+    ...(id.version ? { [LABEL_VERSION]: id.version } : {}),
+    [LABEL_MANAGED_BY]: 'cdk8s-hardened',
+  };
+}

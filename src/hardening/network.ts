@@ -1,0 +1,203 @@
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { propError } from './errors';
+import { checkDnsLabel, checkInteger } from './validation';
+
+/** Transport protocol of a network rule. */
+export enum NetworkProtocol {
+  /** TCP */
+  TCP = 'TCP',
+  /** UDP */
+  UDP = 'UDP',
+  /** SCTP */
+  SCTP = 'SCTP',
+}
+
+/** Ports for an egress destination. */
+export interface NetworkPeerOptions {
+  /**
+   * Destination ports allowed for egress. Ignored for ingress, where the port is always the
+   * workload's own port.
+   * @default - for `NetworkPeer.workload`, its port; otherwise every port
+   */
+  readonly ports?: number[];
+  /**
+   * Protocol of `ports`.
+   * @default NetworkProtocol.TCP
+   */
+  readonly protocol?: NetworkProtocol;
+}
+
+/** Options of `NetworkPeer.pods`. */
+export interface PodsPeerOptions extends NetworkPeerOptions {
+  /**
+   * Namespace of the pods.
+   * @default - the namespace of the workload whose policy names this peer
+   */
+  readonly namespace?: string;
+}
+
+/** Options of `NetworkPeer.ipBlock`. */
+export interface IpBlockPeerOptions extends NetworkPeerOptions {
+  /**
+   * CIDRs inside `cidr` to leave out.
+   * @default - none
+   */
+  readonly except?: string[];
+}
+
+/** A workload that other workloads can name as a network peer (SecureApp implements it). */
+export interface INetworkTarget extends IConstruct {
+  /** Labels that select exactly the workload's pods. */
+  readonly podSelectorLabels: { [key: string]: string };
+  /** Namespace of the workload, when known. */
+  readonly namespace?: string;
+  /** The port the workload's pods listen on, when they serve traffic. */
+  readonly port?: number;
+}
+
+const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const CIDR6 = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+/**
+ * Who may talk to a workload (`ingressFrom`) or whom it may reach (`egressTo`). Everything
+ * not named is denied: every workload gets a NetworkPolicy for both directions.
+ */
+export class NetworkPeer {
+  /** Every pod in the workload's own namespace. */
+  public static sameNamespace(options: NetworkPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer('sameNamespace', () => ({ podSelector: {} }), options);
+  }
+
+  /** Every pod in the namespace `name`. */
+  public static namespace(name: string, options: NetworkPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer(`namespace ${name}`, (scope) => {
+      checkDnsLabel(scope, 'namespace peer', name);
+      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } };
+    }, options);
+  }
+
+  /** Pods with all of `labels`, in the workload's namespace or in `options.namespace`. */
+  public static pods(labels: { [key: string]: string }, options: PodsPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer(`pods ${JSON.stringify(labels)}`, (scope) => {
+      if (Object.keys(labels).length === 0) {
+        throw propError(scope, 'NetworkPeer.pods', labels, 'an empty label set selects every pod', 'name at least one label, or use NetworkPeer.sameNamespace()');
+      }
+      if (options.namespace) checkDnsLabel(scope, 'NetworkPeer.pods namespace', options.namespace);
+      return {
+        podSelector: { matchLabels: { ...labels } },
+        ...(options.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': options.namespace } } } : {}),
+      };
+    }, options);
+  }
+
+  /** The pods of another workload of this library (for egress: on its port). */
+  public static workload(target: INetworkTarget, options: NetworkPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer(`workload ${target.node.path}`, () => ({
+      podSelector: { matchLabels: { ...target.podSelectorLabels } },
+      ...(target.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target.namespace } } } : {}),
+    }), { ...options, ports: options.ports ?? (target.port ? [target.port] : undefined) });
+  }
+
+  /** Addresses in a CIDR range (outside the cluster's pod network: pod IPs change). */
+  public static ipBlock(cidr: string, options: IpBlockPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer(`ipBlock ${cidr}`, (scope) => {
+      for (const c of [cidr, ...(options.except ?? [])]) {
+        if (!CIDR4.test(c) && !CIDR6.test(c)) {
+          throw propError(scope, 'NetworkPeer.ipBlock', c, 'not a CIDR', 'write it like "203.0.113.0/24" or "2001:db8::/32"');
+        }
+      }
+      return { ipBlock: { cidr, except: options.except } };
+    }, options);
+  }
+
+  private constructor(
+    /** A short description, for error messages. */
+    public readonly description: string,
+    private readonly render: (scope: IConstruct) => k8s.NetworkPolicyPeer,
+    private readonly options: NetworkPeerOptions,
+  ) {}
+
+  /** @internal */
+  public _peer(scope: IConstruct): k8s.NetworkPolicyPeer {
+    return this.render(scope);
+  }
+
+  /** @internal */
+  public _ports(scope: IConstruct, prop: string): k8s.NetworkPolicyPort[] | undefined {
+    if (!this.options.ports) return undefined;
+    return this.options.ports.map(port => {
+      checkInteger(scope, `${prop} port`, port, 1, 65535, 'use a port from 1 to 65535');
+      return { port: k8s.IntOrString.fromNumber(port), protocol: this.options.protocol ?? NetworkProtocol.TCP };
+    });
+  }
+
+  /** @internal */
+  public get _hasPorts(): boolean {
+    return this.options.ports !== undefined;
+  }
+}
+
+/** Where cluster DNS runs: CoreDNS/kube-dns pods in kube-system, on port 53. */
+const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
+  to: [{
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+    podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+  }],
+  ports: [
+    { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+    { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+  ],
+};
+
+/** Options of a workload's NetworkPolicy. */
+export interface WorkloadNetworkPolicyOptions {
+  readonly name: string;
+  readonly labels: { [key: string]: string };
+  /**
+   * The one label that selects the workload's pods. Polaris accepts a policy only when it
+   * selects on exactly one of the pod's labels; `app.kubernetes.io/instance` is unique.
+   */
+  readonly podSelector: { [key: string]: string };
+  /** Port and peers allowed in; undefined when the workload takes no traffic. */
+  readonly ingress?: { readonly port: number; readonly peers: NetworkPeer[] };
+  /** Declared egress destinations, besides DNS. */
+  readonly egress: NetworkPeer[];
+}
+
+/**
+ * The workload's NetworkPolicy: selects exactly its pods, lists both policy types (so whatever
+ * is not allowed here is denied), allows ingress only on its port from the declared peers and
+ * egress only to DNS plus the declared destinations.
+ */
+export function createWorkloadNetworkPolicy(scope: Construct, id: string, options: WorkloadNetworkPolicyOptions): k8s.KubeNetworkPolicy {
+  const ingress: k8s.NetworkPolicyIngressRule[] = [];
+  if (options.ingress) {
+    const peers = options.ingress.peers;
+    for (const peer of peers) {
+      if (peer._hasPorts) {
+        throw propError(scope, 'ingressFrom', peer.description, 'ports apply to egress only; ingress is always on the workload\'s port', 'remove `ports` from this peer');
+      }
+    }
+    // An empty `from` would allow every source: with no peers there is no rule at all.
+    if (peers.length > 0) {
+      ingress.push({
+        from: peers.map(p => p._peer(scope)),
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.ingress.port) }],
+      });
+    }
+  }
+  const egress: k8s.NetworkPolicyEgressRule[] = [DNS_EGRESS, ...options.egress.map(peer => ({
+    to: [peer._peer(scope)],
+    ports: peer._ports(scope, 'egressTo'),
+  }))];
+  return new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name: options.name, labels: options.labels },
+    spec: {
+      podSelector: { matchLabels: options.podSelector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: ingress.length > 0 ? ingress : undefined,
+      egress,
+    },
+  });
+}

@@ -1,0 +1,333 @@
+import { Chart, Names } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { ConfigBinding } from './config';
+import { configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
+import { propError, REDACTED } from './errors';
+import { RenderedProbes } from './health-check';
+import { checkImage, ImageReference } from './image';
+import { LABEL_INSTANCE, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
+import { NetworkPeer } from './network';
+import { ContainerResources, resolveResources } from './resources';
+import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, isDnsLabel, isLabelValue, suggestDnsLabel } from './validation';
+import { WorkloadClass } from './workload-class';
+
+/** The user and group every container runs as, unless chosen otherwise. */
+export const DEFAULT_USER_ID = 65532;
+
+/** Annotation on the pod template that changes whenever attached config changes. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'hardened.cdk8s.io/config-checksum';
+
+/** Props shared by every workload construct (SecureApp, BatchJob). */
+export interface WorkloadProps {
+  /**
+   * Container image, pinned by a version tag or a digest. `latest` and untagged images are refused.
+   */
+  readonly image: string;
+  /**
+   * `metadata.name` of every object the construct emits, and the `app.kubernetes.io/instance` label.
+   * @default - derived from the construct path (unique in the app, with a hash suffix)
+   */
+  readonly name?: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Plain environment variables. Names that look like secrets (password, token, secret, key, ...)
+   * are refused: put those in an EncryptedConfig.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * ConfigMaps and EncryptedConfigs to attach; each is mounted read-only as files
+   * (`ConfigAttachment.env(...)` exposes keys as variables instead). The pod template carries a
+   * checksum of the attached data, so pods roll exactly when it changes.
+   * @default - none
+   */
+  readonly config?: IConstruct[];
+  /**
+   * CPU, memory and ephemeral-storage requests and limits.
+   * @default - see `ContainerResources`
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Absolute paths that get a writable emptyDir; the root filesystem stays read-only.
+   * @default - none (the whole filesystem is read-only)
+   */
+  readonly writablePaths?: string[];
+  /**
+   * Size limit of each writable path's emptyDir. All of them together must fit in the
+   * ephemeral-storage limit.
+   * @default '64Mi'
+   */
+  readonly writablePathSizeLimit?: string;
+  /**
+   * Priority and QoS class. Names the class's PriorityClass (deploy `WorkloadPriorityClasses`
+   * once per cluster). CRITICAL also requires requests equal to limits (Guaranteed QoS).
+   * @default - no priority class (the cluster default) and Burstable QoS
+   */
+  readonly workloadClass?: WorkloadClass;
+  /**
+   * A PriorityClass the cluster provides, instead of the workload class's. The API server refuses
+   * every pod that names a PriorityClass the cluster lacks.
+   * @default - the workload class's PriorityClass, or none
+   */
+  readonly priorityClassName?: string;
+  /**
+   * User ID the containers run as (at least 10000, clear of host users).
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+  /**
+   * Group ID the containers run as, and the group that owns mounted volumes (`fsGroup`).
+   * @default 65532
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Destinations the pods may reach besides cluster DNS. Everything else is denied.
+   * @default - DNS only
+   */
+  readonly egressTo?: NetworkPeer[];
+}
+
+/** Options of the shared pod builder, set by each workload construct. */
+export interface HardenedPodOptions {
+  /** `app.kubernetes.io/component` of the workload. */
+  readonly component: string;
+  /** Container ports. */
+  readonly ports?: k8s.ContainerPort[];
+  /** Readiness/liveness/startup probes (serving workloads). */
+  readonly probes?: RenderedProbes;
+}
+
+const SENSITIVE_ENV = /pass(word|wd)?|secret|token|bearer|api[-_]?key|private[-_]?key|credential|access[-_]?key/i;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/**
+ * The hardened pod every workload construct uses: a dedicated ServiceAccount without a token,
+ * a restricted security context (Pod Security Standards `restricted`, Polaris, kube-score),
+ * requests and limits for every resource, a pinned image, a read-only root filesystem with
+ * emptyDirs for the writable paths, and config mounted read-only.
+ */
+export class HardenedPod {
+  public readonly identity: WorkloadIdentity;
+  /** All recommended labels, for the workload's objects and its pod template. */
+  public readonly labels: Record<string, string>;
+  /** Labels that select exactly the workload's pods. */
+  public readonly selector: Record<string, string>;
+  /** The one label that identifies the pods (for NetworkPolicies, which Polaris wants on one label). */
+  public readonly instanceSelector: Record<string, string>;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly image: ImageReference;
+  public readonly workloadClass?: WorkloadClass;
+  private readonly resources: k8s.ResourceRequirements;
+  private readonly config: ResolvedConfig[];
+  private readonly env: Record<string, string>;
+  private readonly volumes: k8s.Volume[] = [];
+  private readonly mounts: k8s.VolumeMount[] = [];
+  private readonly priorityClassName?: string;
+  private readonly runAsUser: number;
+  private readonly runAsGroup: number;
+
+  constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
+    const name = props.name ?? Names.toDnsLabel(scope);
+    if (props.name !== undefined) checkDnsLabel(scope, 'name', props.name);
+    if (!/^[a-z]/.test(name)) {
+      throw propError(scope, 'name', name, 'must start with a letter (it is also a Service and container name)', `use ${JSON.stringify(`app-${name}`)}`);
+    }
+    this.image = checkImage(scope, 'image', props.image);
+    const chartId = Chart.of(scope).node.id;
+    this.identity = {
+      name,
+      appName: isDnsLabel(scope.node.id) && /^[a-z]/.test(scope.node.id) ? scope.node.id : name,
+      component: options.component,
+      partOf: isLabelValue(chartId) && chartId !== '' ? chartId : undefined,
+      version: this.image.tag && isLabelValue(this.image.tag) ? this.image.tag : undefined,
+    };
+    this.labels = recommendedLabels(this.identity);
+    this.selector = selectorLabels(this.identity);
+    this.instanceSelector = { [LABEL_INSTANCE]: name };
+
+    this.workloadClass = props.workloadClass;
+    if (props.priorityClassName !== undefined) checkDnsSubdomain(scope, 'priorityClassName', props.priorityClassName);
+    this.priorityClassName = props.priorityClassName ?? props.workloadClass?.priorityClassName;
+
+    this.runAsUser = props.runAsUser ?? DEFAULT_USER_ID;
+    this.runAsGroup = props.runAsGroup ?? DEFAULT_USER_ID;
+    const idFix = 'use an ID from 10000 to 2147483647 (kube-score: IDs below 10000 may collide with host users), e.g. 65532';
+    checkInteger(scope, 'runAsUser', this.runAsUser, 10000, 2147483647, idFix);
+    checkInteger(scope, 'runAsGroup', this.runAsGroup, 10000, 2147483647, idFix);
+
+    for (const [prop, list] of [['command', props.command], ['args', props.args]] as const) {
+      if (list !== undefined && (!Array.isArray(list) || list.some(a => typeof a !== 'string'))) {
+        throw propError(scope, prop, list, 'must be a list of strings', 'write it like ["--port", "8080"]');
+      }
+    }
+    if (props.command !== undefined && props.command.length === 0) {
+      throw propError(scope, 'command', props.command, 'an empty command', 'leave it unset to use the image entrypoint');
+    }
+
+    this.env = { ...(props.env ?? {}) };
+    for (const [key, value] of Object.entries(this.env)) {
+      if (!ENV_NAME.test(key)) {
+        throw propError(scope, 'env', key, 'not a valid environment variable name', 'use letters, digits, "_", "-" and ".", not starting with a digit');
+      }
+      if (typeof value !== 'string') {
+        throw propError(scope, `env.${key}`, REDACTED, 'values must be strings', 'quote the value');
+      }
+      if (SENSITIVE_ENV.test(key)) {
+        throw propError(scope, `env.${key}`, REDACTED, 'the name looks like a secret, and env values are written to the manifest in plaintext',
+          'put the value in an EncryptedConfig and attach it with `config` (as a file, or ConfigAttachment.env for a variable)');
+      }
+    }
+
+    const resolved = resolveResources(scope, props.resources, props.workloadClass);
+    this.resources = resolved.requirements;
+
+    this.config = resolveConfig(scope, props.config);
+    const declaredEnv = new Set(Object.keys(this.env));
+    for (const c of this.config) {
+      for (const key of c.attachment.keys ?? []) {
+        if (declaredEnv.has(key)) {
+          throw propError(scope, 'config', key, 'this environment variable is set twice (by `env` and by a config attachment)', 'keep one of them');
+        }
+        declaredEnv.add(key);
+      }
+    }
+
+    // Writable paths: emptyDirs with a size limit, inside the ephemeral-storage budget.
+    const sizeLimit = props.writablePathSizeLimit ?? '64Mi';
+    const sizeBytes = checkQuantity(scope, 'writablePathSizeLimit', sizeLimit, '64Mi');
+    const paths = props.writablePaths ?? [];
+    const usedNames = new Set<string>();
+    paths.forEach((path, i) => {
+      checkAbsolutePath(scope, `writablePaths[${i}]`, path);
+      let volumeName = `writable-${suggestDnsLabel(path)}`.slice(0, 63).replace(/-+$/, '');
+      if (usedNames.has(volumeName)) volumeName = `writable-${i}`;
+      usedNames.add(volumeName);
+      this.addVolume({ name: volumeName, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } }, { name: volumeName, mountPath: path }, `writablePaths[${i}]`);
+    });
+    if (paths.length * sizeBytes > resolved.ephemeralLimitBytes) {
+      throw propError(scope, 'writablePaths', paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the ephemeral-storage limit, so the kubelet would evict the pod before the volumes fill`,
+        'raise resources.ephemeralStorage.limit, lower writablePathSizeLimit, or use fewer paths');
+    }
+    for (const c of this.config) {
+      if (c.mountPath) this.claimMountPath(c.mountPath, `config mountPath`);
+    }
+
+    this.serviceAccount = new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+      metadata: { name, labels: this.labels },
+      // No API token unless a role is bound: a stolen token is a foothold in the cluster.
+      automountServiceAccountToken: false,
+    });
+  }
+
+  private readonly mountPaths = new Map<string, string>();
+
+  private claimMountPath(path: string, owner: string): void {
+    const other = this.mountPaths.get(path);
+    if (other) {
+      throw propError(this.scope, owner, path, `already mounted by ${other}`, 'give each volume its own path');
+    }
+    this.mountPaths.set(path, owner);
+  }
+
+  /** Adds a volume and its mount in the container (e.g. PersistentVolumeClaims, token projections). */
+  public addVolume(volume: k8s.Volume, mount: k8s.VolumeMount | undefined, owner: string): void {
+    if (mount) this.claimMountPath(mount.mountPath, owner);
+    this.volumes.push(volume);
+    if (mount) this.mounts.push(mount);
+  }
+
+  /** The container name (also the `kubectl.kubernetes.io/default-container`). */
+  public get containerName(): string {
+    return this.identity.appName;
+  }
+
+  /** Renders the pod template; called at synth time, when attached config is complete. */
+  public renderTemplate(extra: Partial<k8s.PodSpec> = {}): k8s.PodTemplateSpec {
+    const bindings: ConfigBinding[] = [];
+    const volumes = [...this.volumes];
+    const mounts = [...this.mounts];
+    const env: k8s.EnvVar[] = Object.keys(this.env).sort().map(name => ({ name, value: this.env[name] }));
+    const envFrom: k8s.EnvFromSource[] = [];
+    const claimed = new Map(this.mountPaths);
+    for (const c of this.config) {
+      const binding = c.binding();
+      bindings.push(binding);
+      if (c.volumeName) {
+        const mountPath = c.mountPath ?? defaultMountPath(binding);
+        const other = c.mountPath ? undefined : claimed.get(mountPath);
+        if (other) {
+          throw propError(this.scope, 'config', binding.name, `its default mount path ${mountPath} is already used by ${other}`, 'give it a path with ConfigAttachment.files(obj, { mountPath })');
+        }
+        claimed.set(mountPath, `config ${binding.name}`);
+        volumes.push(configVolume(c.volumeName, binding));
+        mounts.push({ name: c.volumeName, mountPath, readOnly: true });
+      } else {
+        const e = configEnv(binding, c.attachment.keys);
+        env.push(...e.env);
+        envFrom.push(...e.envFrom);
+      }
+    }
+    const probes = this.options.probes;
+    const container: k8s.Container = {
+      name: this.containerName,
+      image: this.image.image,
+      // Always: the kubelet checks the registry on every start, so a pod never runs an image
+      // cached by another tenant without credentials, and a re-pushed tag is noticed.
+      imagePullPolicy: 'Always',
+      command: this.props.command,
+      args: this.props.args,
+      ports: this.options.ports,
+      env: env.length > 0 ? env : undefined,
+      envFrom: envFrom.length > 0 ? envFrom : undefined,
+      resources: this.resources,
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      },
+      readinessProbe: probes?.readiness,
+      livenessProbe: probes?.liveness,
+      startupProbe: probes?.startup,
+      volumeMounts: mounts.length > 0 ? mounts : undefined,
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+    const annotations: Record<string, string> = {
+      'kubectl.kubernetes.io/default-container': this.containerName,
+    };
+    if (bindings.length > 0 || Object.keys(this.env).length > 0) {
+      annotations[CONFIG_CHECKSUM_ANNOTATION] = configChecksum(bindings, this.env);
+    }
+    return {
+      metadata: { labels: this.labels, annotations },
+      spec: {
+        serviceAccountName: this.identity.name,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        priorityClassName: this.priorityClassName,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: this.runAsUser,
+          runAsGroup: this.runAsGroup,
+          fsGroup: this.runAsGroup,
+          fsGroupChangePolicy: 'OnRootMismatch',
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containers: [container],
+        volumes: volumes.length > 0 ? volumes : undefined,
+        ...extra,
+      },
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { IConstruct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { propError } from './errors';
+import { checkQuantity } from './validation';
+import { WorkloadClass } from './workload-class';
+
+/** A request and a limit for one resource. */
+export interface ResourceRange {
+  /** What the scheduler reserves for the container, e.g. "100m" or "128Mi". */
+  readonly request: string;
+  /** The most the container may use, e.g. "500m" or "256Mi"; at least `request`. */
+  readonly limit: string;
+}
+
+/** Requests and limits for a container. Unset entries take the defaults of the workload class. */
+export interface ContainerResources {
+  /**
+   * CPU, in cores or millicores.
+   * @default - { request: '100m', limit: '500m' }; CRITICAL: { request: '500m', limit: '500m' }
+   */
+  readonly cpu?: ResourceRange;
+  /**
+   * Memory, in bytes with a binary suffix.
+   * @default - { request: '128Mi', limit: '256Mi' }; CRITICAL: { request: '256Mi', limit: '256Mi' }
+   */
+  readonly memory?: ResourceRange;
+  /**
+   * Ephemeral storage: container logs, writable layer and the `writablePaths` emptyDirs.
+   * @default - { request: '64Mi', limit: '256Mi' }; CRITICAL: { request: '256Mi', limit: '256Mi' }
+   */
+  readonly ephemeralStorage?: ResourceRange;
+}
+
+/** The documented defaults, by QoS: Burstable (STANDARD, BATCH, no class) and Guaranteed (CRITICAL). */
+export const DEFAULT_RESOURCES: { readonly burstable: Required<ContainerResources>; readonly guaranteed: Required<ContainerResources> } = {
+  burstable: {
+    cpu: { request: '100m', limit: '500m' },
+    memory: { request: '128Mi', limit: '256Mi' },
+    ephemeralStorage: { request: '64Mi', limit: '256Mi' },
+  },
+  guaranteed: {
+    cpu: { request: '500m', limit: '500m' },
+    memory: { request: '256Mi', limit: '256Mi' },
+    ephemeralStorage: { request: '256Mi', limit: '256Mi' },
+  },
+};
+
+/** Validated resources, with the ephemeral-storage limit in bytes for the emptyDir budget. */
+export interface ResolvedResources {
+  readonly requirements: k8s.ResourceRequirements;
+  readonly ephemeralLimitBytes: number;
+}
+
+const RESOURCES: { key: keyof ContainerResources; k8sName: string; example: string }[] = [
+  { key: 'cpu', k8sName: 'cpu', example: '250m' },
+  { key: 'memory', k8sName: 'memory', example: '256Mi' },
+  { key: 'ephemeralStorage', k8sName: 'ephemeral-storage', example: '128Mi' },
+];
+
+/**
+ * Resolves and validates requests and limits: every resource gets both (kube-score and Polaris
+ * want them; without a memory limit one leak takes down the node's other pods), the limit is
+ * never below the request, and CRITICAL work gets requests equal to limits (Guaranteed QoS).
+ */
+export function resolveResources(scope: IConstruct, props: ContainerResources | undefined, workloadClass: WorkloadClass | undefined): ResolvedResources {
+  const guaranteed = workloadClass?.guaranteed ?? false;
+  const defaults = guaranteed ? DEFAULT_RESOURCES.guaranteed : DEFAULT_RESOURCES.burstable;
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  let ephemeralLimitBytes = 0;
+  for (const { key, k8sName, example } of RESOURCES) {
+    const range = props?.[key] ?? defaults[key];
+    const prop = `resources.${key}`;
+    const request = checkQuantity(scope, `${prop}.request`, range.request, example);
+    const limit = checkQuantity(scope, `${prop}.limit`, range.limit, example);
+    if (limit < request) {
+      throw propError(scope, prop, range, 'the limit is below the request', `raise the limit to at least ${JSON.stringify(range.request)} or lower the request`);
+    }
+    if (guaranteed && limit !== request) {
+      throw propError(scope, prop, range, 'workloadClass CRITICAL runs with Guaranteed QoS, which needs the request equal to the limit',
+        `set both to ${JSON.stringify(range.limit)}, or choose WorkloadClass.STANDARD`);
+    }
+    requests[k8sName] = k8s.Quantity.fromString(range.request);
+    limits[k8sName] = k8s.Quantity.fromString(range.limit);
+    if (key === 'ephemeralStorage') ephemeralLimitBytes = limit;
+  }
+  return { requirements: { requests, limits }, ephemeralLimitBytes };
+}
