@@ -1,0 +1,552 @@
+import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  CONFIG_CHECKSUM_ANNOTATION, ConfigAttachment, HealthCheck, NetworkPeer, NetworkProtocol, SecureApp, SecureAppProps,
+  StorageAccessMode, WorkloadClass,
+} from '../src';
+import { one, podSpec, schemaErrors, synth } from './support/k8s';
+
+const IMAGE = 'ghcr.io/acme/web:1.4.2';
+
+function chart(namespace: string | undefined = 'shop'): Chart {
+  return new Chart(Testing.app(), 'shop', { namespace });
+}
+
+function render(props: Partial<SecureAppProps> = {}, ns?: string) {
+  const c = chart(ns);
+  const app = new SecureApp(c, 'web', { image: IMAGE, ...props });
+  const manifest = synth(c);
+  const deployment = one(manifest, 'Deployment');
+  return { chart: c, app, manifest, deployment, pod: podSpec(deployment), container: podSpec(deployment).containers[0] };
+}
+
+function expectError(props: Partial<SecureAppProps>, ...fragments: (string | RegExp)[]) {
+  let message = '';
+  try {
+    new SecureApp(chart(), 'web', { image: IMAGE, ...props } as SecureAppProps);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message).toContain('shop/web');
+  for (const f of fragments) {
+    if (typeof f === 'string') expect(message).toContain(f);
+    else expect(message).toMatch(f);
+  }
+  expect(message).toContain('Fix:');
+}
+
+describe('SecureApp output', () => {
+  test('emits exactly ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicy', () => {
+    const { manifest } = render();
+    expect(manifest.map(o => o.kind).sort()).toEqual(
+      ['Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(one(manifest, 'HorizontalPodAutoscaler').apiVersion).toBe('autoscaling/v2');
+    expect(one(manifest, 'PodDisruptionBudget').apiVersion).toBe('policy/v1');
+  });
+
+  test('every object validates against the Kubernetes schemas', () => {
+    const { manifest } = render({
+      config: [], writablePaths: ['/tmp'], storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }],
+      healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', startupProbe: true }),
+      autoscaling: { memoryTargetUtilizationPercent: 80 },
+      egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { ports: [5432] })],
+    });
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('snapshot of the default app', () => {
+    expect(render().manifest).toMatchSnapshot();
+  });
+
+  test('every object carries the recommended labels, and names match the instance label', () => {
+    const { manifest } = render({ name: 'web' });
+    for (const obj of manifest) {
+      expect(obj.metadata.name).toBe('web');
+      expect(obj.metadata.labels).toEqual({
+        'app.kubernetes.io/name': 'web',
+        'app.kubernetes.io/instance': 'web',
+        'app.kubernetes.io/component': 'server',
+        'app.kubernetes.io/part-of': 'shop',
+        'app.kubernetes.io/version': '1.4.2',
+        'app.kubernetes.io/managed-by': 'cdk8s-hardened',
+      });
+    }
+  });
+
+  test('name defaults to a unique DNS label derived from the construct path', () => {
+    const { app, deployment } = render();
+    expect(app.name).toMatch(/^shop-web-[0-9a-f]{8}$/);
+    expect(deployment.metadata.name).toBe(app.name);
+  });
+});
+
+describe('pod hardening', () => {
+  test('pod security context: non-root, IDs 65532, RuntimeDefault seccomp', () => {
+    const { pod } = render();
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532,
+      fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  test('container security context: no escalation, not privileged, read-only root, drop ALL', () => {
+    const { container } = render();
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  test('no host namespaces, no hostPath, no service links', () => {
+    const { pod } = render({ writablePaths: ['/tmp'] });
+    expect(pod.hostNetwork).toBeUndefined();
+    expect(pod.hostPID).toBeUndefined();
+    expect(pod.hostIPC).toBeUndefined();
+    expect(pod.volumes.every((v: any) => v.hostPath === undefined)).toBe(true);
+    expect(pod.enableServiceLinks).toBe(false);
+  });
+
+  test('custom user and group IDs', () => {
+    const { pod } = render({ runAsUser: 10001, runAsGroup: 10002 });
+    expect(pod.securityContext.runAsUser).toBe(10001);
+    expect(pod.securityContext.runAsGroup).toBe(10002);
+    expect(pod.securityContext.fsGroup).toBe(10002);
+  });
+
+  test('dedicated ServiceAccount without a token, on the ServiceAccount and the pod', () => {
+    const { manifest, pod, app } = render();
+    const sa = one(manifest, 'ServiceAccount');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe(sa.metadata.name);
+    expect(pod.serviceAccountName).not.toBe('default');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(app.serviceAccount.name).toBe(sa.metadata.name);
+  });
+
+  test('image is used as given, pulled Always', () => {
+    const { container } = render();
+    expect(container.image).toBe(IMAGE);
+    expect(container.imagePullPolicy).toBe('Always');
+  });
+
+  test('digest-pinned images are accepted', () => {
+    const image = `ghcr.io/acme/web@sha256:${'a'.repeat(64)}`;
+    const { container, deployment } = render({ image });
+    expect(container.image).toBe(image);
+    expect(deployment.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
+  });
+
+  test('requests and limits for cpu, memory and ephemeral storage by default', () => {
+    const { container } = render();
+    expect(container.resources).toEqual({
+      requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '500m', 'memory': '256Mi', 'ephemeral-storage': '256Mi' },
+    });
+  });
+
+  test('partial resources keep the defaults for the rest', () => {
+    const { container } = render({ resources: { cpu: { request: '250m', limit: '1' } } });
+    expect(container.resources.requests.cpu).toBe('250m');
+    expect(container.resources.limits.cpu).toBe('1');
+    expect(container.resources.limits.memory).toBe('256Mi');
+  });
+
+  test('writable paths become size-limited emptyDirs; root stays read-only', () => {
+    const { pod, container } = render({ writablePaths: ['/tmp', '/var/cache/app'] });
+    expect(pod.volumes).toEqual([
+      { name: 'writable-tmp', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'writable-var-cache-app', emptyDir: { sizeLimit: '64Mi' } },
+    ]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'writable-tmp', mountPath: '/tmp' },
+      { name: 'writable-var-cache-app', mountPath: '/var/cache/app' },
+    ]);
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  test('env map becomes sorted plain variables', () => {
+    const { container } = render({ env: { LOG_LEVEL: 'info', A_FLAG: 'on' } });
+    expect(container.env).toEqual([{ name: 'A_FLAG', value: 'on' }, { name: 'LOG_LEVEL', value: 'info' }]);
+  });
+
+  test('command and args are passed through', () => {
+    const { container } = render({ command: ['/app/server'], args: ['--port', '8080'] });
+    expect(container.command).toEqual(['/app/server']);
+    expect(container.args).toEqual(['--port', '8080']);
+  });
+});
+
+describe('Deployment', () => {
+  test('no spec.replicas while the HPA owns scaling', () => {
+    const { deployment } = render();
+    expect(deployment.spec.replicas).toBeUndefined();
+  });
+
+  test('fixed replicas when autoscaling is off, and no HPA', () => {
+    const { deployment, manifest, app } = render({ autoscaling: { enabled: false }, replicas: 3 });
+    expect(deployment.spec.replicas).toBe(3);
+    expect(manifest.some(o => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    expect(app.autoscaler).toBeUndefined();
+  });
+
+  test('autoscaling off defaults to 2 replicas', () => {
+    expect(render({ autoscaling: { enabled: false } }).deployment.spec.replicas).toBe(2);
+  });
+
+  test('zero-downtime rolling update with rollback history and a progress deadline', () => {
+    const { deployment } = render();
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } });
+    expect(deployment.spec.revisionHistoryLimit).toBe(10);
+    expect(deployment.spec.progressDeadlineSeconds).toBe(600);
+  });
+
+  test('selector matches the template labels and is stable (no version)', () => {
+    const { deployment } = render();
+    const selector = deployment.spec.selector.matchLabels;
+    expect(Object.keys(selector).sort()).toEqual(['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+    for (const [k, v] of Object.entries(selector)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
+  });
+
+  test('topology spread over zones and nodes, plus preferred anti-affinity', () => {
+    const { pod, deployment } = render();
+    const selector = deployment.spec.selector.matchLabels;
+    expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    for (const t of pod.topologySpreadConstraints) {
+      expect(t).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector }, matchLabelKeys: ['pod-template-hash'] });
+    }
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]).toEqual({
+      weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
+    });
+  });
+
+  test('escape hatch: JSON patches on the Deployment survive', () => {
+    const c = chart();
+    const app = new SecureApp(c, 'web', { image: IMAGE });
+    ApiObject.of(app.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 15));
+    ApiObject.of(app.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 45));
+    const deployment = one(synth(c), 'Deployment');
+    expect(deployment.spec.minReadySeconds).toBe(15);
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    expect(deployment.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+});
+
+describe('probes', () => {
+  test('default: TCP readiness and liveness on the named port', () => {
+    const { container } = render();
+    expect(container.readinessProbe).toMatchObject({ tcpSocket: { port: 'http' }, periodSeconds: 5 });
+    expect(container.livenessProbe).toMatchObject({ tcpSocket: { port: 'http' }, periodSeconds: 10 });
+    expect(container.startupProbe).toBeUndefined();
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  });
+
+  test('http: separate readiness and liveness paths, optional startup probe', () => {
+    const { container } = render({ healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', startupProbe: true, startupTimeoutSeconds: 120 }) });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http', scheme: 'HTTP' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http', scheme: 'HTTP' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http', scheme: 'HTTP' });
+    expect(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds).toBeGreaterThanOrEqual(120);
+  });
+
+  test('https scheme', () => {
+    const { container } = render({ healthCheck: HealthCheck.http('/ready', { https: true }) });
+    expect(container.readinessProbe.httpGet.scheme).toBe('HTTPS');
+  });
+
+  test('exec: readiness and liveness commands', () => {
+    const { container } = render({ healthCheck: HealthCheck.exec(['/bin/ready'], { livenessCommand: ['/bin/alive'] }) });
+    expect(container.readinessProbe.exec).toEqual({ command: ['/bin/ready'] });
+    expect(container.livenessProbe.exec).toEqual({ command: ['/bin/alive'] });
+  });
+
+  test('custom port', () => {
+    const { container, manifest } = render({ port: 9090, servicePort: 8443 });
+    expect(container.ports[0].containerPort).toBe(9090);
+    const svc = one(manifest, 'Service');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8443, targetPort: 'http', protocol: 'TCP' }]);
+    expect(one(manifest, 'NetworkPolicy').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9090 }]);
+  });
+});
+
+describe('Service, HPA, PDB', () => {
+  test('Service: ClusterIP, dual-stack, named port, selects the pods', () => {
+    const { manifest, deployment } = render();
+    const svc = one(manifest, 'Service');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ipFamilyPolicy).toBe('PreferDualStack');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  });
+
+  test('HPA: 2 to 10 at 70% CPU, scale-down stabilization, targets the Deployment', () => {
+    const { manifest, deployment } = render();
+    const hpa = one(manifest, 'HorizontalPodAutoscaler');
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+    });
+  });
+
+  test('HPA: custom bounds and a memory target', () => {
+    const hpa = one(render({ autoscaling: { minReplicas: 3, maxReplicas: 20, cpuTargetUtilizationPercent: 60, memoryTargetUtilizationPercent: 80 } }).manifest, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.minReplicas).toBe(3);
+    expect(hpa.spec.maxReplicas).toBe(20);
+    expect(hpa.spec.metrics[1]).toEqual({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } });
+  });
+
+  test('PDB: one pod at a time, unhealthy pods evictable, selects exactly the pods', () => {
+    const { manifest, deployment } = render();
+    const pdb = one(manifest, 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: deployment.spec.selector.matchLabels },
+    });
+  });
+
+  test('PDB is present also with a fixed single replica', () => {
+    const { manifest } = render({ autoscaling: { enabled: false }, replicas: 1 });
+    expect(one(manifest, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+});
+
+describe('NetworkPolicy', () => {
+  test('selects the pods by the instance label only, both policy types, ingress from the namespace on the port, egress DNS', () => {
+    const { manifest, app } = render({ name: 'web' });
+    const np = one(manifest, 'NetworkPolicy');
+    expect(np.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'web' } });
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(np.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(np.spec.egress).toEqual([{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }]);
+    expect(app.networkPolicy).toBeDefined();
+  });
+
+  test('declared ingress peers and egress destinations', () => {
+    const c = chart();
+    const api = new SecureApp(c, 'api', { image: IMAGE, name: 'api', port: 9090 });
+    new SecureApp(c, 'web', {
+      image: IMAGE,
+      name: 'web',
+      ingressFrom: [NetworkPeer.namespace('ingress-nginx'), NetworkPeer.pods({ role: 'monitor' }, { namespace: 'monitoring' })],
+      egressTo: [
+        NetworkPeer.workload(api),
+        NetworkPeer.ipBlock('203.0.113.0/24', { ports: [443], except: ['203.0.113.7/32'] }),
+        NetworkPeer.sameNamespace({ ports: [53], protocol: NetworkProtocol.UDP }),
+      ],
+    });
+    const np = one(synth(c), 'NetworkPolicy', 'web');
+    expect(np.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      { podSelector: { matchLabels: { role: 'monitor' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
+    expect(np.spec.egress.slice(1)).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }], ports: [{ port: 9090, protocol: 'TCP' }] },
+      { to: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } }], ports: [{ port: 443, protocol: 'TCP' }] },
+      { to: [{ podSelector: {} }], ports: [{ port: 53, protocol: 'UDP' }] },
+    ]);
+  });
+
+  test('no ingress peers means no ingress rule at all (an empty `from` would allow everyone)', () => {
+    const np = one(render({ ingressFrom: [] }).manifest, 'NetworkPolicy');
+    expect(np.spec.ingress).toBeUndefined();
+    expect(np.spec.policyTypes).toContain('Ingress');
+  });
+});
+
+describe('workload classes', () => {
+  test('no class: no priorityClassName (a missing PriorityClass would block every pod)', () => {
+    expect(render().pod.priorityClassName).toBeUndefined();
+  });
+
+  test('CRITICAL: its PriorityClass and Guaranteed QoS (requests equal limits)', () => {
+    const { pod, container } = render({ workloadClass: WorkloadClass.CRITICAL });
+    expect(pod.priorityClassName).toBe('hardened-critical');
+    expect(container.resources.requests).toEqual(container.resources.limits);
+  });
+
+  test('STANDARD and BATCH name their PriorityClasses', () => {
+    expect(render({ workloadClass: WorkloadClass.STANDARD }).pod.priorityClassName).toBe('hardened-standard');
+    expect(render({ workloadClass: WorkloadClass.BATCH }).pod.priorityClassName).toBe('hardened-batch');
+  });
+
+  test('an explicit priorityClassName wins', () => {
+    expect(render({ workloadClass: WorkloadClass.BATCH, priorityClassName: 'team-low' }).pod.priorityClassName).toBe('team-low');
+  });
+
+  test('CRITICAL refuses requests below limits', () => {
+    expectError({ workloadClass: WorkloadClass.CRITICAL, resources: { cpu: { request: '100m', limit: '1' } } }, 'resources.cpu', 'Guaranteed');
+  });
+});
+
+describe('storage', () => {
+  test('each volume becomes a PVC mounted in the container', () => {
+    const { manifest, pod, container, app } = render({
+      name: 'files', autoscaling: { enabled: false }, replicas: 1,
+      storage: [{ mountPath: '/data', size: '10Gi', storageClassName: 'fast-ssd' }, { mountPath: '/archive', size: '1Ti', name: 'archive', accessMode: StorageAccessMode.READ_WRITE_ONCE_POD }],
+    });
+    const pvcs = manifest.filter(o => o.kind === 'PersistentVolumeClaim');
+    expect(pvcs.map(p => p.metadata.name)).toEqual(['files-data', 'files-archive']);
+    expect(pvcs[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '10Gi' } } });
+    expect(pvcs[1].spec.accessModes).toEqual(['ReadWriteOncePod']);
+    expect(pod.volumes).toEqual([
+      { name: 'storage-data', persistentVolumeClaim: { claimName: 'files-data' } },
+      { name: 'storage-archive', persistentVolumeClaim: { claimName: 'files-archive' } },
+    ]);
+    expect(container.volumeMounts).toEqual([{ name: 'storage-data', mountPath: '/data' }, { name: 'storage-archive', mountPath: '/archive' }]);
+    expect(app.persistentVolumeClaims).toHaveLength(2);
+  });
+
+  test('ReadWriteMany may be shared by autoscaled replicas', () => {
+    const { manifest } = render({ storage: [{ mountPath: '/shared', size: '5Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }] });
+    expect(one(manifest, 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
+  });
+});
+
+describe('config', () => {
+  function withConfig(data: Record<string, string>, attach: (cm: kplus.ConfigMap) => any[] = cm => [cm]) {
+    const c = chart();
+    const cm = new kplus.ConfigMap(c, 'settings', { data });
+    new SecureApp(c, 'web', { image: IMAGE, config: attach(cm) });
+    const manifest = synth(c);
+    const deployment = one(manifest, 'Deployment');
+    return { cm, deployment, pod: podSpec(deployment), container: podSpec(deployment).containers[0], manifest };
+  }
+
+  test('a ConfigMap is mounted read-only as files by default', () => {
+    const { cm, pod, container } = withConfig({ LOG_LEVEL: 'info' });
+    expect(pod.volumes).toEqual([{ name: 'config-0', configMap: { name: cm.name, defaultMode: 0o444 } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'config-0', mountPath: `/etc/config/${cm.name}`, readOnly: true }]);
+  });
+
+  test('mount path can be chosen', () => {
+    const { container } = withConfig({ A: '1' }, cm => [ConfigAttachment.files(cm, { mountPath: '/etc/web' })]);
+    expect(container.volumeMounts[0].mountPath).toBe('/etc/web');
+  });
+
+  test('as environment variables, all keys or selected keys', () => {
+    const all = withConfig({ A: '1' }, cm => [ConfigAttachment.env(cm)]);
+    expect(all.container.envFrom).toEqual([{ configMapRef: { name: all.cm.name } }]);
+    const some = withConfig({ A: '1', B: '2' }, cm => [ConfigAttachment.env(cm, { keys: ['B'] })]);
+    expect(some.container.env).toEqual([{ name: 'B', valueFrom: { configMapKeyRef: { name: some.cm.name, key: 'B' } } }]);
+  });
+
+  test('every referenced ConfigMap exists in the output', () => {
+    const { manifest, pod } = withConfig({ A: '1' });
+    const names = manifest.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name);
+    expect(names).toContain(pod.volumes[0].configMap.name);
+  });
+
+  test('checksum annotation: the same on every synth, changes exactly when the data changes', () => {
+    const a = withConfig({ LOG_LEVEL: 'info' }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    const b = withConfig({ LOG_LEVEL: 'info' }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    const c = withConfig({ LOG_LEVEL: 'debug' }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+  });
+
+  test('checksum sees data added to the ConfigMap after the app was defined', () => {
+    const c = chart();
+    const cm = new kplus.ConfigMap(c, 'settings', { data: { A: '1' } });
+    new SecureApp(c, 'web', { image: IMAGE, config: [cm] });
+    const before = one(synth(c), 'Deployment').spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    cm.addData('B', '2');
+    const after = one(synth(c), 'Deployment').spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(after).not.toBe(before);
+  });
+
+  test('no config: no checksum annotation', () => {
+    expect(render().deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBeUndefined();
+  });
+
+  test('a ConfigMap the cluster provides (imported) is referenced by name', () => {
+    const c = chart();
+    const imported = kplus.ConfigMap.fromConfigMapName(c, 'cluster-ca', 'cluster-ca');
+    new SecureApp(c, 'web', { image: IMAGE, config: [imported] });
+    expect(podSpec(one(synth(c), 'Deployment')).volumes[0]).toEqual({ name: 'config-0', configMap: { name: 'cluster-ca', defaultMode: 0o444 } });
+  });
+});
+
+describe('bad input is refused at construct time with path, prop, value and fix', () => {
+  test.each([
+    ['ghcr.io/acme/web', 'no tag or digest'],
+    ['ghcr.io/acme/web:latest', '"latest" is mutable'],
+    ['nginx', 'no tag or digest'],
+    ['ghcr.io/acme/web@sha256:1234', 'digest'],
+    ['GHCR.io/Acme/Web:1.0', 'not a valid image reference'],
+    ['', 'not an image reference'],
+  ])('image %j', (image, problem) => expectError({ image }, 'image', JSON.stringify(image), problem));
+
+  test.each([0, -1, 1.5])('replicas %p', (replicas) => expectError({ autoscaling: { enabled: false }, replicas }, 'replicas', String(replicas)));
+  test('replicas together with autoscaling', () => expectError({ replicas: 3 }, 'replicas', 'autoscaling'));
+  test('HPA min < 1', () => expectError({ autoscaling: { minReplicas: 0 } }, 'autoscaling.minReplicas'));
+  test('HPA min > max', () => expectError({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }, 'autoscaling', 'minReplicas is greater than maxReplicas'));
+  test.each([0, 101, 50.5])('cpu target %p', (cpu) => expectError({ autoscaling: { cpuTargetUtilizationPercent: cpu } }, 'autoscaling.cpuTargetUtilizationPercent', '1 to 100'));
+  test('memory target 0', () => expectError({ autoscaling: { memoryTargetUtilizationPercent: 0 } }, 'autoscaling.memoryTargetUtilizationPercent'));
+  test('limit below request', () => expectError({ resources: { memory: { request: '1Gi', limit: '512Mi' } } }, 'resources.memory', 'limit is below the request'));
+  test('not a quantity', () => expectError({ resources: { cpu: { request: 'lots', limit: '1' } } }, 'resources.cpu.request', '"lots"', 'quantity'));
+  test.each([0, 65536, 80.5])('port %p', (port) => expectError({ port }, 'port', String(port), '1 to 65535'));
+  test('service port', () => expectError({ servicePort: 70000 }, 'servicePort'));
+  test.each(['Web', 'web_app', '-web', 'a'.repeat(64)])('name %j', (name) => expectError({ name }, 'name', 'DNS-1123'));
+  test('name starting with a digit', () => expectError({ name: '1web' }, 'name', 'start with a letter'));
+  test.each(['tmp', '/', '/a/../b', '/a//b', '/a/'])('writable path %j', (p) => expectError({ writablePaths: [p] }, 'writablePaths[0]', 'absolute'));
+  test('writable paths beyond the ephemeral-storage limit', () => expectError({ writablePaths: ['/a', '/b', '/c', '/d', '/e'] }, 'writablePaths', 'ephemeral-storage'));
+  test('two volumes on one path', () => expectError({ writablePaths: ['/data'], storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }] }, 'storage[0].mountPath', 'already mounted'));
+  test('storage size not a quantity', () => expectError({ storage: [{ mountPath: '/data', size: '10 gigs', accessMode: StorageAccessMode.READ_WRITE_MANY }] }, 'storage[0].size', '"10 gigs"'));
+  test('storage mount path not absolute', () => expectError({ storage: [{ mountPath: 'data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }] }, 'storage[0].mountPath'));
+  test('single-node storage with several replicas', () => expectError({ storage: [{ mountPath: '/data', size: '1Gi' }] }, 'storage[0].accessMode', 'ReadWriteOnce', 'READ_WRITE_MANY'));
+  test('bad storage class name', () => expectError({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi', storageClassName: 'Fast_SSD' }] }, 'storage[0].storageClassName'));
+  test.each([0, 999, 9999])('runAsUser %p below 10000', (runAsUser) => expectError({ runAsUser }, 'runAsUser', '10000'));
+  test('runAsGroup 0', () => expectError({ runAsGroup: 0 }, 'runAsGroup'));
+  test('bad priority class name', () => expectError({ priorityClassName: 'High Priority' }, 'priorityClassName'));
+  test('env name', () => expectError({ env: { '1BAD': 'x' } }, 'env', '"1BAD"'));
+  test('secret-looking env value in plaintext, without echoing the value', () => {
+    let message = '';
+    try {
+      new SecureApp(chart(), 'web', { image: IMAGE, env: { DB_PASSWORD: 'hunter2-very-secret' } });
+    } catch (e) { message = (e as Error).message; }
+    expect(message).toContain('env.DB_PASSWORD');
+    expect(message).toContain('EncryptedConfig');
+    expect(message).not.toContain('hunter2');
+  });
+  test('health check path', () => expectError({ healthCheck: HealthCheck.http('ready') }, 'healthCheck', 'start with "/"'));
+  test('empty exec health check', () => expectError({ healthCheck: HealthCheck.exec([]) }, 'healthCheck', 'non-empty command'));
+  test('health check timeout longer than the period', () => expectError({ healthCheck: HealthCheck.tcp({ periodSeconds: 2, timeoutSeconds: 5 }) }, 'healthCheck.timeoutSeconds'));
+  test('ingress peer with ports', () => expectError({ ingressFrom: [NetworkPeer.sameNamespace({ ports: [80] })] }, 'ingressFrom', 'egress only'));
+  test('bad CIDR', () => expectError({ egressTo: [NetworkPeer.ipBlock('10.0.0.0/33')] }, 'NetworkPeer.ipBlock', '"10.0.0.0/33"'));
+  test('egress port out of range', () => expectError({ egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { ports: [0] })] }, 'egressTo port'));
+  test('empty pod peer', () => expectError({ ingressFrom: [NetworkPeer.pods({})] }, 'NetworkPeer.pods', 'every pod'));
+  test('config that is not a ConfigMap or EncryptedConfig', () => {
+    const c = chart();
+    const other = new kplus.ServiceAccount(c, 'sa');
+    expect(() => new SecureApp(c, 'web', { image: IMAGE, config: [other] })).toThrow(/shop\/web: invalid config\[0\].*not a ConfigMap or EncryptedConfig/);
+  });
+  test('the same config attached twice', () => {
+    const c = chart();
+    const cm = new kplus.ConfigMap(c, 'cm', { data: { A: '1' } });
+    expect(() => new SecureApp(c, 'web', { image: IMAGE, config: [cm, ConfigAttachment.env(cm)] })).toThrow(/attached twice/);
+  });
+  test('env key set twice', () => {
+    const c = chart();
+    const cm = new kplus.ConfigMap(c, 'cm', { data: { A: '1' } });
+    expect(() => new SecureApp(c, 'web', { image: IMAGE, env: { A: '0' }, config: [ConfigAttachment.env(cm, { keys: ['A'] })] })).toThrow(/set twice/);
+  });
+});
+
+describe('failed synth writes nothing', () => {
+  test('construct-time error: no output directory content', () => {
+    const fs = require('fs') as typeof import('fs');
+    const os = require('os') as typeof import('os');
+    const outdir = fs.mkdtempSync(require('path').join(os.tmpdir(), 'hardened-'));
+    const app = new App({ outdir });
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    expect(() => new SecureApp(c, 'web', { image: 'nginx' })).toThrow();
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+});
