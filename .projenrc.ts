@@ -68,6 +68,9 @@ synth.exec('cdk8s synth --no-check-upgrade');
 // The build already compiles before post-compile; synthesize there without compiling twice.
 project.postCompileTask.reset('cdk8s synth --no-check-upgrade');
 
+// Tests only transpile (fast); type-check src and tests once before jest runs.
+project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
+
 project.gitignore.exclude('/dist/', '/bench/results/');
 
 project.synth();

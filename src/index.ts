@@ -1,12 +1,11 @@
 export * from './hardening/config';
 export * from './hardening/config-attachment';
-export * from './hardening/errors';
+export { REDACTED } from './hardening/errors';
 export * from './hardening/health-check';
-export * from './hardening/image';
 export * from './hardening/labels';
 export * from './hardening/network';
-export * from './hardening/pod';
-export * from './hardening/resources';
+export { WorkloadProps, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION } from './hardening/pod';
+export { ContainerResources, ResourceRange, DEFAULT_RESOURCES } from './hardening/resources';
 export * from './hardening/workload-class';
 export * from './constructs/secure-app';
 export * from './constructs/workload-priority-classes';

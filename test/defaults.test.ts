@@ -1,0 +1,134 @@
+/**
+ * Renders a SecureApp with no optional props and checks each value against the `@default`
+ * written in the TSDoc of its prop, so the documentation cannot drift from the code.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { HealthCheck, SecureApp, StorageAccessMode } from '../src';
+import { one, podSpec, synth } from './support/k8s';
+
+/** `@default` of every prop of every interface in a source file: { Interface: { prop: text } }. */
+function documentedDefaults(file: string): Record<string, Record<string, string>> {
+  const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
+  const result: Record<string, Record<string, string>> = {};
+  const iface = /export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g;
+  for (const m of source.matchAll(iface)) {
+    const props: Record<string, string> = {};
+    for (const p of m[2].matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly (\w+)\??:/g)) {
+      const d = /@default (.*)/.exec(p[1]);
+      if (d) props[p[2]] = d[1].trim();
+    }
+    result[m[1]] = props;
+  }
+  return result;
+}
+
+const app = documentedDefaults('constructs/secure-app.ts');
+const pod = documentedDefaults('hardening/pod.ts');
+const health = documentedDefaults('hardening/health-check.ts');
+const resources = documentedDefaults('hardening/resources.ts');
+
+function renderDefault(props: any = {}) {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  new SecureApp(chart, 'web', { image: 'ghcr.io/acme/web:1.0.0', ...props });
+  const manifest = synth(chart);
+  const deployment = one(manifest, 'Deployment');
+  return { manifest, deployment, pod: podSpec(deployment), container: podSpec(deployment).containers[0] };
+}
+
+test('every optional prop of the public interfaces documents a default', () => {
+  const internal = new Set(['HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
+  let checked = 0;
+  for (const file of ['constructs/secure-app.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts']) {
+    const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
+    for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
+      if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
+      for (const p of m[2].matchAll(/(\/\*\*[\s\S]*?\*\/)?\s*readonly (\w+)\?:/g)) {
+        checked++;
+        expect({ prop: `${file} ${m[1]}.${p[2]}`, hasDefault: /@default/.test(p[1] ?? '') }).toEqual({ prop: `${file} ${m[1]}.${p[2]}`, hasDefault: true });
+      }
+    }
+  }
+  expect(checked).toBeGreaterThan(30);
+});
+
+test('SecureAppProps defaults match the rendered output', () => {
+  const { manifest, container } = renderDefault();
+  expect(app.SecureAppProps.port).toBe(String(container.ports[0].containerPort));
+  expect(app.SecureAppProps.servicePort).toBe(String(one(manifest, 'Service').spec.ports[0].port));
+  expect(app.SecureAppProps.healthCheck).toMatch(/^- HealthCheck\.tcp\(\)/);
+  expect(container.readinessProbe.tcpSocket).toBeDefined();
+  expect(container.livenessProbe.tcpSocket).toBeDefined();
+  const np = one(manifest, 'NetworkPolicy');
+  expect(app.SecureAppProps.ingressFrom).toMatch(/NetworkPeer\.sameNamespace\(\)/);
+  expect(np.spec.ingress[0].from).toEqual([{ podSelector: {} }]);
+  expect(app.SecureAppProps.replicas).toBe(String(renderDefault({ autoscaling: { enabled: false } }).deployment.spec.replicas));
+});
+
+test('AutoscalingOptions defaults match the rendered HPA', () => {
+  const hpa = one(renderDefault().manifest, 'HorizontalPodAutoscaler');
+  const d = app.AutoscalingOptions;
+  expect(d.enabled).toBe('true');
+  expect(d.minReplicas).toBe(String(hpa.spec.minReplicas));
+  expect(d.maxReplicas).toBe(String(hpa.spec.maxReplicas));
+  expect(d.cpuTargetUtilizationPercent).toBe(String(hpa.spec.metrics[0].resource.target.averageUtilization));
+  expect(d.scaleDownStabilizationSeconds).toBe(String(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds));
+  expect(d.memoryTargetUtilizationPercent).toMatch(/no memory target/);
+  expect(hpa.spec.metrics).toHaveLength(1);
+  expect(app.SecureAppProps.autoscaling).toBe(`- on: ${hpa.spec.minReplicas} to ${hpa.spec.maxReplicas} replicas at ${hpa.spec.metrics[0].resource.target.averageUtilization}% CPU`);
+});
+
+test('StorageVolume defaults', () => {
+  const { manifest } = renderDefault({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi' }] });
+  const pvc = one(manifest, 'PersistentVolumeClaim');
+  expect(app.StorageVolume.accessMode).toBe(`StorageAccessMode.${Object.entries(StorageAccessMode).find(([, v]) => v === pvc.spec.accessModes[0])![0]}`);
+  expect(pvc.spec.storageClassName).toBeUndefined();
+  expect(pvc.metadata.name).toMatch(/-data$/);
+});
+
+test('WorkloadProps defaults match the rendered pod', () => {
+  const r = renderDefault({ writablePaths: ['/tmp'] });
+  expect(pod.WorkloadProps.runAsUser).toBe(String(r.pod.securityContext.runAsUser));
+  expect(pod.WorkloadProps.runAsGroup).toBe(String(r.pod.securityContext.runAsGroup));
+  expect(pod.WorkloadProps.writablePathSizeLimit).toBe(`'${r.pod.volumes[0].emptyDir.sizeLimit}'`);
+  const bare = renderDefault();
+  expect(pod.WorkloadProps.writablePaths).toMatch(/none/);
+  expect(bare.pod.volumes).toBeUndefined();
+  expect(pod.WorkloadProps.priorityClassName).toMatch(/or none/);
+  expect(bare.pod.priorityClassName).toBeUndefined();
+  expect(bare.container.command).toBeUndefined();
+  expect(bare.container.args).toBeUndefined();
+  expect(bare.container.env).toBeUndefined();
+});
+
+test('ContainerResources defaults match the rendered requests and limits', () => {
+  const parse = (doc: string) => {
+    const m = /^- \{ request: '([^']+)', limit: '([^']+)' \}; CRITICAL: \{ request: '([^']+)', limit: '([^']+)' \}$/.exec(doc);
+    expect(m).not.toBeNull();
+    return { request: m![1], limit: m![2], criticalRequest: m![3], criticalLimit: m![4] };
+  };
+  const plain = renderDefault().container.resources;
+  const critical = renderDefault({ workloadClass: require('../src').WorkloadClass.CRITICAL }).container.resources;
+  for (const [prop, k8sName] of [['cpu', 'cpu'], ['memory', 'memory'], ['ephemeralStorage', 'ephemeral-storage']]) {
+    const d = parse(resources.ContainerResources[prop]);
+    expect([plain.requests[k8sName], plain.limits[k8sName]]).toEqual([d.request, d.limit]);
+    expect([critical.requests[k8sName], critical.limits[k8sName]]).toEqual([d.criticalRequest, d.criticalLimit]);
+  }
+});
+
+test('HealthCheck defaults match the rendered probes', () => {
+  const t = health.HealthCheckTiming;
+  const plain = renderDefault({ healthCheck: HealthCheck.http('/ready') }).container;
+  expect(t.startupProbe).toBe('false');
+  expect(plain.startupProbe).toBeUndefined();
+  expect(t.periodSeconds).toBe(String(plain.readinessProbe.periodSeconds));
+  expect(t.timeoutSeconds).toBe(String(plain.readinessProbe.timeoutSeconds));
+  expect(health.HttpHealthCheckOptions.https).toBe('false');
+  expect(plain.readinessProbe.httpGet.scheme).toBe('HTTP');
+  expect(health.HttpHealthCheckOptions.livenessPath).toMatch(/the readiness path/);
+  expect(plain.livenessProbe.httpGet.path).toBe('/ready');
+  const withStartup = renderDefault({ healthCheck: HealthCheck.http('/ready', { startupProbe: true }) }).container.startupProbe;
+  expect(t.startupTimeoutSeconds).toBe(String(withStartup.periodSeconds * withStartup.failureThreshold));
+  expect(health.ExecHealthCheckOptions.livenessCommand).toMatch(/the readiness command/);
+});
