@@ -6,14 +6,20 @@
 /** What `encryptedData` values are replaced with in snapshots. */
 export const SEALED_VALUE_PLACEHOLDER = '<sealed>';
 
-/** The pretty-format plugin interface (`expect.addSnapshotSerializer`, jest `snapshotSerializers`). */
+/*
+ * The pretty-format plugin interface (`expect.addSnapshotSerializer`, jest `snapshotSerializers`),
+ * declared structurally; pretty-format's Config and Refs pass through untouched, hence `any`.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** The printer pretty-format passes to a plugin. */
+export type SnapshotPrinter = (value: unknown, config: any, indentation: string, depth: number, refs: any) => string;
+
+/** A pretty-format (jest snapshot) plugin. */
 export interface SnapshotSerializer {
   test(value: unknown): boolean;
-  serialize(value: unknown, config: unknown, indentation: string, depth: number, refs: unknown, printer: SnapshotPrinter): string;
+  serialize(value: unknown, config: any, indentation: string, depth: number, refs: any, printer: SnapshotPrinter): string;
 }
-
-/** The printer pretty-format passes to a plugin. */
-export type SnapshotPrinter = (value: unknown, config: unknown, indentation: string, depth: number, refs: unknown) => string;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function isUnmaskedSealedSecret(value: unknown): value is { spec: { encryptedData: Record<string, unknown> } } {
   if (typeof value !== 'object' || value === null) return false;
