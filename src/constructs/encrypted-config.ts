@@ -214,7 +214,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
 
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== 'string') {
-        throw propError(this, `values.${key}`, REDACTED, `is a ${typeof value}, not a string`, 'give a string, or a Buffer in binaryValues');
+        throw propError(this, `values.${key}`, REDACTED, `is ${kindOf(value)}, not a string`, 'give a string, or a Buffer in binaryValues');
       }
       if (looksSealed(value)) {
         throw propError(this, `values.${key}`, REDACTED, 'looks like a sealed value, which would be sealed a second time', 'move it to sealedValues');
@@ -222,11 +222,11 @@ export class EncryptedConfig extends Construct implements IConfigSource {
     }
     for (const [key, value] of Object.entries(binaryValues)) {
       if (!(value instanceof Uint8Array)) {
-        throw propError(this, `binaryValues.${key}`, REDACTED, `is a ${typeof value}, not a Buffer`, 'give a Buffer, or a string in values');
+        throw propError(this, `binaryValues.${key}`, REDACTED, `is ${kindOf(value)}, not a Buffer`, 'give a Buffer, or a string in values');
       }
     }
     for (const [key, value] of Object.entries(sealedValues)) {
-      const problem = typeof value === 'string' ? checkSealedValue(value) : `is a ${typeof value}, not a string`;
+      const problem = typeof value === 'string' ? checkSealedValue(value) : `is ${kindOf(value)}, not a string`;
       if (problem) {
         throw propError(this, `sealedValues.${key}`, REDACTED, problem,
           'give the base64 output of `cdk8s-hardened seal` or `kubeseal --raw`; to seal a plaintext value at synth, put it in values');
@@ -407,4 +407,14 @@ function looksSealed(value: string): boolean {
   if (value.length < 344 || checkSealedValue(value) !== undefined) return false;
   const rsaLength = Buffer.from(value.slice(0, 4), 'base64').readUInt16BE(0);
   return rsaLength === 256 || rsaLength === 384 || rsaLength === 512;
+}
+
+/** "a number", "an object", "a Buffer": the kind of a value, for messages that must not show it. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
