@@ -9,3 +9,7 @@ export { ContainerResources, ResourceRange, DEFAULT_RESOURCES } from './hardenin
 export * from './hardening/workload-class';
 export * from './constructs/secure-app';
 export * from './constructs/workload-priority-classes';
+export * from './constructs/encrypted-config';
+export * from './sealing/certificate';
+export { SealingScope, SealingError } from './sealing/seal';
+export * from './testing';

@@ -11,6 +11,7 @@ commands:
 type Command = (argv: string[]) => number;
 
 const COMMANDS: Record<string, () => Command> = {
+  seal: () => require('./seal').main,
 };
 
 export function main(argv: string[]): number {

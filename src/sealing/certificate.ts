@@ -1,0 +1,179 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { checkNamespaceName, checkObjectName } from './names';
+import { encryptionLabel, SealingError, SealingScope, sealToBase64 } from './seal';
+
+/** The smallest RSA key accepted: 2048 bits (the controller generates 4096-bit keys). */
+const MIN_MODULUS_BITS = 2048;
+
+/** Where and how to seal one value with `SealingCertificate.seal()`. */
+export interface SealOptions {
+  /**
+   * Where the value may be unsealed.
+   * @default SealingScope.STRICT
+   */
+  readonly scope?: SealingScope;
+  /**
+   * Namespace of the Secret. Required for strict and namespace-wide scope.
+   * @default - none (only valid for cluster-wide scope)
+   */
+  readonly namespace?: string;
+  /**
+   * `metadata.name` of the SealedSecret and of the Secret it becomes. Required for strict scope.
+   * @default - none (only valid for namespace-wide and cluster-wide scope)
+   */
+  readonly name?: string;
+}
+
+interface Loaded {
+  readonly certificate: crypto.X509Certificate;
+  readonly publicKey: crypto.KeyObject;
+}
+
+/**
+ * The sealed-secrets controller's public certificate: the PEM that
+ * `kubeseal --fetch-cert` prints. Safe to commit; it holds only the public key.
+ *
+ * Like kubeseal, it refuses a certificate that is expired (or not yet valid) and a key that
+ * is not RSA. It deliberately does not check the subject, the issuer, KeyUsage or the CA flag:
+ * the controller's self-signed certificate has an empty subject and a KeyUsage that strict
+ * TLS parsers reject, and it is used here only as a container for the public key.
+ */
+export class SealingCertificate {
+  /**
+   * Reads the certificate from a PEM (or DER) file, relative to the working directory.
+   * The file is read when the certificate is first used.
+   */
+  public static fromFile(path: string): SealingCertificate {
+    return new SealingCertificate(path, () => {
+      try {
+        return fs.readFileSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'read error';
+        throw new SealingError(
+          `cannot read the certificate file ${JSON.stringify(path)} (${code})`,
+          'fetch the controller certificate with `kubeseal --fetch-cert > ' + path + '` and check the path (relative paths are resolved from the working directory)',
+        );
+      }
+    });
+  }
+
+  /** Takes the certificate as PEM text, e.g. the output of `kubeseal --fetch-cert`. */
+  public static fromPem(pem: string): SealingCertificate {
+    return new SealingCertificate('<PEM text>', () => Buffer.from(pem, 'utf8'));
+  }
+
+  /** Where the certificate comes from, for messages: the file path, or `<PEM text>`. Never key material. */
+  public readonly source: string;
+
+  private loaded?: Loaded;
+
+  private constructor(source: string, private readonly read: () => Buffer) {
+    this.source = source;
+  }
+
+  /** End of the validity period. Throws when the certificate cannot be read. */
+  public get notAfter(): Date {
+    return new Date(this.load().certificate.validTo);
+  }
+
+  /** SHA-256 fingerprint of the certificate (DER), as `openssl x509 -fingerprint -sha256` prints it. */
+  public get fingerprint256(): string {
+    return this.load().certificate.fingerprint256;
+  }
+
+  /**
+   * Checks that the certificate can seal at time `at`: readable, an RSA key of at least 2048
+   * bits, and `at` within its validity period. Throws a `SealingError` otherwise.
+   */
+  public validate(at: Date = new Date()): void {
+    this.publicKeyAt(at);
+  }
+
+  /**
+   * Seals one value, like `kubeseal --raw`: returns the base64 ciphertext for `encryptedData`.
+   * Each call uses a fresh random AES key, so the same value seals differently every time.
+   */
+  public seal(plaintext: Buffer, options: SealOptions = {}): string {
+    const scope = options.scope ?? SealingScope.STRICT;
+    if (options.namespace !== undefined) {
+      const problem = checkNamespaceName(options.namespace);
+      if (problem) throw new SealingError(`namespace ${JSON.stringify(options.namespace)} ${problem}`, 'give a valid namespace name');
+    }
+    if (options.name !== undefined) {
+      const problem = checkObjectName(options.name);
+      if (problem) throw new SealingError(`name ${JSON.stringify(options.name)} ${problem}`, 'give a valid Secret name');
+    }
+    const label = encryptionLabel(scope, options.namespace, options.name);
+    return sealToBase64(this.publicKeyAt(new Date()), plaintext, label);
+  }
+
+  /** The RSA public key, after checking the certificate is usable at `at`. */
+  private publicKeyAt(at: Date): crypto.KeyObject {
+    const { certificate, publicKey } = this.load();
+    const notBefore = new Date(certificate.validFrom);
+    const notAfter = new Date(certificate.validTo);
+    if (at.getTime() > notAfter.getTime()) {
+      throw new SealingError(
+        `the certificate expired on ${notAfter.toISOString()}`,
+        'fetch the current certificate with `kubeseal --fetch-cert` (the controller renews its key; sealing with an expired certificate is refused, as kubeseal does)',
+      );
+    }
+    if (at.getTime() < notBefore.getTime()) {
+      throw new SealingError(
+        `the certificate is not valid before ${notBefore.toISOString()}`,
+        'check the clock, or fetch the current certificate with `kubeseal --fetch-cert`',
+      );
+    }
+    return publicKey;
+  }
+
+  private load(): Loaded {
+    if (this.loaded) return this.loaded;
+    const bytes = this.read();
+    const text = bytes.toString('latin1');
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+      throw new SealingError(
+        `the certificate contains a private key`,
+        'give only the public certificate that `kubeseal --fetch-cert` prints; a private key must never be committed or passed to the build',
+      );
+    }
+    let input: Buffer | string = bytes;
+    if (text.includes('-----BEGIN')) {
+      // kubeseal uses the first certificate of a PEM bundle.
+      const match = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
+      if (!match) {
+        throw new SealingError(
+          `the certificate holds no PEM block "BEGIN CERTIFICATE"`,
+          'give the PEM certificate that `kubeseal --fetch-cert` prints (a bare public key is not enough)',
+        );
+      }
+      input = match[0];
+    }
+    let certificate: crypto.X509Certificate;
+    try {
+      certificate = new crypto.X509Certificate(input);
+    } catch {
+      throw new SealingError(
+        `the certificate is not a readable X.509 certificate`,
+        'give the PEM certificate that `kubeseal --fetch-cert` prints',
+      );
+    }
+    const publicKey = certificate.publicKey;
+    if (publicKey.asymmetricKeyType !== 'rsa') {
+      throw new SealingError(
+        `the certificate holds a${publicKey.asymmetricKeyType === 'ec' || publicKey.asymmetricKeyType === 'ed25519' ? 'n' : ''} ${publicKey.asymmetricKeyType} key, and sealed-secrets encrypts with RSA-OAEP`,
+        'give the sealed-secrets controller certificate, which holds an RSA key',
+      );
+    }
+    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_MODULUS_BITS) {
+      throw new SealingError(
+        `the certificate holds a ${bits}-bit RSA key; at least ${MIN_MODULUS_BITS} bits are required`,
+        'give the sealed-secrets controller certificate (the controller generates 4096-bit keys)',
+      );
+    }
+    this.loaded = { certificate, publicKey };
+    return this.loaded;
+  }
+}

@@ -1,0 +1,60 @@
+/*
+ * Name and key syntax of the Kubernetes API (k8s.io/apimachinery pkg/util/validation), as far
+ * as a SealedSecret needs it. Each check returns `undefined` when the input is valid, or the
+ * problem in words (never echoing anything but the checked string itself).
+ */
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** An object name such as a Secret's `metadata.name`: a DNS-1123 subdomain. */
+export function checkObjectName(name: string): string | undefined {
+  if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed`;
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return 'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit)';
+  }
+  return undefined;
+}
+
+/** A namespace name: a DNS-1123 label. */
+export function checkNamespaceName(namespace: string): string | undefined {
+  if (namespace.length > 63) return `is ${namespace.length} characters long; at most 63 are allowed`;
+  if (!DNS1123_LABEL.test(namespace)) {
+    return 'is not a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)';
+  }
+  return undefined;
+}
+
+/** A key of a Secret's `data` (apimachinery `IsConfigMapKey`). */
+export function checkSecretKey(key: string): string | undefined {
+  if (key.length === 0) return 'is empty';
+  if (key.length > 253) return `is ${key.length} characters long; at most 253 are allowed`;
+  if (!SECRET_KEY.test(key)) return 'may contain only letters, digits, "-", "_" and "."';
+  if (key === '.' || key === '..' || key.startsWith('..')) return 'must not be "." or "..", nor start with ".."';
+  return undefined;
+}
+
+/** A label or annotation key: an optional DNS-1123 subdomain prefix and "/", then a name. */
+export function checkQualifiedKey(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
+    return 'has a prefix that is not a DNS-1123 subdomain';
+  }
+  if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME_PART.test(name)) {
+    return 'has a name part that is not 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
+  }
+  return undefined;
+}
+
+/** A label value. */
+export function checkLabelValue(value: string): string | undefined {
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    return 'is not a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)';
+  }
+  return undefined;
+}
