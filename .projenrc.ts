@@ -54,6 +54,7 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
   ],
   devDeps: [
     'kubernetes-models@5.1.0', // schema validation of synthesized manifests in tests
+    '@kubernetes-models/sealed-secrets@6.0.0', // ... and of SealedSecrets
   ],
   bin: { 'cdk8s-hardened': 'lib/cli/index.js' },
 });

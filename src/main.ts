@@ -1,7 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import * as path from 'path';
 import {
-  HealthCheck, NetworkPeer, SecureApp, StorageAccessMode, WorkloadClass, WorkloadPriorityClasses,
+  EncryptedConfig, HealthCheck, NetworkPeer, SealingCertificate, SecureApp, StorageAccessMode, WorkloadClass,
+  WorkloadPriorityClasses,
 } from './index';
 
 /**
@@ -21,6 +23,16 @@ export function buildExample(app: App): void {
     data: { LOG_LEVEL: 'info', FEATURE_FLAGS: 'checkout-v2' },
   });
 
+  // Database credentials, pre-sealed with `cdk8s-hardened seal` against the demo certificate
+  // (its private key was destroyed): stable ciphertext, so GitOps diffs stay quiet.
+  const db = new EncryptedConfig(shop, 'db-credentials', {
+    certificate: SealingCertificate.fromFile(path.join(__dirname, '..', 'certs', 'sealed-secrets-demo.pem')),
+    sealedValues: {
+      DB_PASSWORD: 'AgAKIqUm6+aSms8C+23LZXBndmfaxT7+044onls11Yj+II8cPNX0stNpFmfvJIFGsy7nCID5z6Ui74hD6yQwonq1ZFxj1foJhO6PbIhgvXkwWBumbLV8aaIhaEUpXaG9tpIwASLslMNf/oOMDtIeTtDwAaEdfPw7VpaeAdjEB21J0ZZQO071ym5JDZ4o+GF8YCOYjxYuUePpd2XgSrKP25JyuG+P37kLL1dRxl5KLsL9XSsEg9d5r+0Y0Q211ctKSRmizEa7BaIEyzoj4e2d6Wy+mzxut7W2R3K7Oe7SlVvpCep6QlzVOQc3Bux82Wz+gxjxE80PysYQwTN9UVg+DYWqjd0oWCA5YLOXytGJybLkdZWVo1HjUb4W3D48LkW/HWuA3I05CtEVPvgDK877pplmMfZ+TJfBDXb8tfny98aJ5+TD9dmxU4GbQPrd0j22LsxLdMs0E5FdGh0Uh8sl4Y6ggp5m/jkIuuJ1AsWkGX6nw1E4F40wsaJEWKXG6i7SVTiDJcguN8OX+51g6sevXRkecO6e2viJvpXC0OwO8CnwlR23wi0NMP/kC3+YfxdVjjThOqzPnWl5NdsTT2RHEo/KiN79MOrmlm8OWvJCTosptuZfjtU5ty53q8o0te9S//KeaU6xojVO1s0ukhFRL+TYQ9E3efEUWHAdKzxqN3vo7z/bIi+osg/A9NWF7oBDOWaLslxNJAdBGhlUXc7t59ESI1g9HeMW4MhkAiGYJae/',
+      DB_USER: 'AgCHjadB9g/zmkpKM5FYNRufMCUlx62965WkmgAlRfzJm1V0go/b7TQ2VXW8jIxK/gXCswInuEQ0MFN72I2MGdg7ptXHRZDn6Vh01IzLKotfnkFyN6I24NemLiLkKZBx6K6W36cSMXpGCTn5x2gx9JPnfTfehcVTr+OoCSGzmFgLqCkNKbydPAGOc2lvBwIBaNvyFFgylk/HBlz/DtR3Qu8l+SzxB7z6kihFVUlZ5bLQfW88AFFz/UaIXYA5Lihrpp8W97ym8MlB5O6w53Rwbva4awvXzrNHYmYOX6Q3Zbqs4qFYwzt9OvsVD8Hj3wZmWcZDscgb/cBlZjoVEZ1FvvuwOzucX52nzipYlMc+ShRowtxopO/mHwuos87IjvNHkJj0Rd4jnTY+YFxj+R0dsSHznd2ubPiQJrID+mEgN+b/ySDnx5woUOdc20MhFcrC+KIez/EH7F67lWFEGHObVmMH/Q7oWdmnKgRWf6ilYz5GFqlKPQUWL7jE6r3FQQzK4PXwRYCQIsU2/OWdWDLOI3j8E8lIT2muqlxWoP6Ec4Z3+x/DXjBE/mJKaBZvQ8vpgr66WFByD1CPV7Nyb/WG7gKWJ9/3oXqTr8EUk9xDr+8hoxUA8NpiO47Dh9V77MO4pCmz2DyyNEOmQH1+y0f2YN4BSXfk4kltmMd2S4gLMhLkpTOg4V7QpBZbP74Y2L05fX3QZs3g',
+    },
+  });
+
   const api = new SecureApp(shop, 'api', {
     name: 'api',
     image: 'ghcr.io/acme/api:3.2.1@sha256:4b1f9d2c7a8e6f5d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d',
@@ -36,6 +48,7 @@ export function buildExample(app: App): void {
     healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', startupProbe: true }),
     storage: [{ mountPath: '/var/lib/api/uploads', size: '20Gi', accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'shared-nfs' }],
     writablePaths: ['/tmp'],
+    config: [db], // files under /etc/secrets/db-credentials, never environment variables
     egressTo: [NetworkPeer.ipBlock('10.20.0.0/24', { ports: [5432] })],
   });
 

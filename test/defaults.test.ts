@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { HealthCheck, SecureApp, StorageAccessMode } from '../src';
-import { one, podSpec, synth } from './support/k8s';
+import { one, podSpec, synth } from './helpers/k8s';
 
 /** `@default` of every prop of every interface in a source file: { Interface: { prop: text } }. */
 function documentedDefaults(file: string): Record<string, Record<string, string>> {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { buildExample } from '../src/main';
-import { schemaErrors } from './support/k8s';
+import { schemaErrors } from './helpers/k8s';
 
 describe('example app (src/main.ts)', () => {
   const app = Testing.app();

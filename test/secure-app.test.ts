@@ -4,7 +4,7 @@ import {
   CONFIG_CHECKSUM_ANNOTATION, ConfigAttachment, HealthCheck, NetworkPeer, NetworkProtocol, SecureApp, SecureAppProps,
   StorageAccessMode, WorkloadClass,
 } from '../src';
-import { one, podSpec, schemaErrors, synth } from './support/k8s';
+import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';
 
@@ -548,5 +548,62 @@ describe('failed synth writes nothing', () => {
     const c = new Chart(app, 'shop', { namespace: 'shop' });
     expect(() => new SecureApp(c, 'web', { image: 'nginx' })).toThrow();
     expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+});
+
+describe('EncryptedConfig attached to a SecureApp', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { controllerCertificate } = require('./helpers/keys');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EncryptedConfig, SealingCertificate } = require('../src');
+  const certificate = () => SealingCertificate.fromPem(controllerCertificate().pem);
+
+  function withSecret(config: (db: any) => any[], values: any = { values: { DB_PASSWORD: 'correct horse battery staple' } }) {
+    const c = chart();
+    const db = new EncryptedConfig(c, 'db-credentials', { certificate: certificate(), ...values });
+    new SecureApp(c, 'api', { image: IMAGE, config: config(db) });
+    const manifest = synth(c);
+    const deployment = one(manifest, 'Deployment');
+    return { manifest, deployment, pod: podSpec(deployment), container: podSpec(deployment).containers[0] };
+  }
+
+  test('mounted read-only as files from the Secret the controller creates (mode 0440, group-readable)', () => {
+    const { pod, container, manifest } = withSecret(db => [db]);
+    expect(pod.volumes).toEqual([{ name: 'config-0', secret: { secretName: 'db-credentials', defaultMode: 0o440 } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'config-0', mountPath: '/etc/secrets/db-credentials', readOnly: true }]);
+    expect(container.env).toBeUndefined();
+    expect(one(manifest, 'SealedSecret').metadata.name).toBe('db-credentials');
+    expect(manifest.some(o => o.kind === 'Secret')).toBe(false);
+  });
+
+  test('environment variables only when asked, for selected keys', () => {
+    const { container } = withSecret(db => [ConfigAttachment.env(db, { keys: ['DB_PASSWORD'] })]);
+    expect(container.env).toEqual([{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'DB_PASSWORD' } } }]);
+  });
+
+  test('the checksum comes from ciphertext: stable for pre-sealed values, never from plaintext', () => {
+    const sealed = certificate().seal(Buffer.from('s3cret-value'), { namespace: 'shop', name: 'db-credentials' });
+    const a = withSecret(db => [db], { sealedValues: { DB_PASSWORD: sealed } }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    const b = withSecret(db => [db], { sealedValues: { DB_PASSWORD: sealed } }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(a).toBe(b);
+    const createHash = require('crypto').createHash;
+    expect(a).not.toBe(createHash('sha256').update('s3cret-value').digest('hex'));
+    const resealed = certificate().seal(Buffer.from('s3cret-value'), { namespace: 'shop', name: 'db-credentials' });
+    expect(withSecret(db => [db], { sealedValues: { DB_PASSWORD: resealed } }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).not.toBe(a);
+  });
+
+  test('no plaintext anywhere in the output', () => {
+    const { manifest } = withSecret(db => [db, ]);
+    const text = JSON.stringify(manifest);
+    expect(text).not.toContain('correct horse battery staple');
+    expect(text).not.toContain(Buffer.from('correct horse battery staple').toString('base64'));
+  });
+
+  test('an object from another namespace is refused (a pod cannot mount it)', () => {
+    const app = Testing.app();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const db = new EncryptedConfig(other, 'db', { certificate: certificate(), values: { A: 'x' } });
+    const shop = new Chart(app, 'shop', { namespace: 'shop' });
+    expect(() => new SecureApp(shop, 'web', { image: IMAGE, config: [db] })).toThrow(/shop\/web: invalid config\[0\].*namespace "other".*Fix:/);
   });
 });

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { WorkloadClass, WorkloadPriorityClasses } from '../src';
-import { schemaErrors, synth } from './support/k8s';
+import { schemaErrors, synth } from './helpers/k8s';
 
 describe('WorkloadPriorityClasses', () => {
   test('one PriorityClass per workload class, ordered critical > standard > batch', () => {

@@ -106,11 +106,18 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     'not a ConfigMap or EncryptedConfig', 'pass a cdk8s-plus ConfigMap, an EncryptedConfig, or ConfigAttachment.files/env of one');
 }
 
+/** Namespace of an attached object, when it is known at construct time. */
+function namespaceOf(source: IConstruct): string | undefined {
+  if (source instanceof kplus.ConfigMap) return source.metadata.namespace;
+  const ns = (source as any).namespace;
+  return typeof ns === 'string' ? ns : undefined;
+}
+
 /**
  * Resolves a workload's `config` list: validates it at construct time and assigns volume
  * names and mount paths for the file attachments.
  */
-export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefined): ResolvedConfig[] {
+export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefined, namespace: string | undefined): ResolvedConfig[] {
   const resolved: ResolvedConfig[] = [];
   const seen = new Set<IConstruct>();
   (config ?? []).forEach((item, index) => {
@@ -120,6 +127,12 @@ export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefine
       throw propError(scope, `config[${index}]`, attachment.source.node.path, 'attached twice', 'attach each object once');
     }
     seen.add(attachment.source);
+    const sourceNamespace = namespaceOf(attachment.source);
+    if (namespace && sourceNamespace && sourceNamespace !== namespace) {
+      throw propError(scope, `config[${index}]`, attachment.source.node.path,
+        `it is in namespace ${JSON.stringify(sourceNamespace)}, the workload in ${JSON.stringify(namespace)}; a pod can only mount objects of its own namespace`,
+        'define the object in the workload\'s chart or namespace');
+    }
     if (attachment.exposure === 'files') {
       if (attachment.mountPath !== undefined) checkAbsolutePath(scope, `config[${index}].mountPath`, attachment.mountPath);
       const volumeName = `config-${index}`;

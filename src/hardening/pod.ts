@@ -46,8 +46,9 @@ export interface WorkloadProps {
    */
   readonly env?: { [name: string]: string };
   /**
-   * ConfigMaps and EncryptedConfigs to attach; each is mounted read-only as files
-   * (`ConfigAttachment.env(...)` exposes keys as variables instead). The pod template carries a
+   * ConfigMaps and EncryptedConfigs to attach; each is mounted read-only as files under
+   * /etc/config/<name> or /etc/secrets/<name> (`ConfigAttachment.env(...)` exposes keys as
+   * variables instead). The pod template carries a
    * checksum of the attached data, so pods roll exactly when it changes.
    * @default - none
    */
@@ -191,7 +192,7 @@ export class HardenedPod {
     const resolved = resolveResources(scope, props.resources, props.workloadClass);
     this.resources = resolved.requirements;
 
-    this.config = resolveConfig(scope, props.config);
+    this.config = resolveConfig(scope, props.config, Chart.of(scope).namespace);
     const declaredEnv = new Set(Object.keys(this.env));
     for (const c of this.config) {
       for (const key of c.attachment.keys ?? []) {
