@@ -72,6 +72,12 @@ project.postCompileTask.reset('cdk8s synth --no-check-upgrade');
 // Tests only transpile (fast); type-check src and tests once before jest runs.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
 
-project.gitignore.exclude('/dist/', '/bench/results/');
+// `npm run bench`: not part of `npm test` (see README "Performance").
+project.addTask('bench', {
+  description: 'Benchmark synth against hand-written cdk8s-plus-28 and a same-bytes floor',
+  steps: [{ exec: 'tsc -p bench/tsconfig.json' }, { exec: 'node .bench-build/bench/bench.js', receiveArgs: true }],
+});
+
+project.gitignore.exclude('/dist/', '/bench/results/', '/.bench-build/');
 
 project.synth();
