@@ -34,6 +34,17 @@ describe('example app (src/main.ts)', () => {
     }
   });
 
+  test('deterministic: two synths of the same input give byte-identical YAML', () => {
+    const yaml = () => {
+      const a = Testing.app();
+      buildExample(a);
+      return a.synthYaml();
+    };
+    const first = yaml();
+    expect(first.length).toBeGreaterThan(10000);
+    expect(yaml()).toBe(first);
+  });
+
   test('snapshot', () => {
     expect(charts).toMatchSnapshot();
   });
