@@ -11,6 +11,8 @@ commands:
 type Command = (argv: string[]) => number;
 
 const COMMANDS: Record<string, () => Command> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  check: () => require('./check').check,
 };
 
 export function main(argv: string[]): number {
