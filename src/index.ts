@@ -1,1 +1,3 @@
 export * from './hardening/config';
+export * from './policy';
+export * from './constructs/hardened-chart';

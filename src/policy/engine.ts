@@ -17,6 +17,12 @@ export interface EvaluateOptions {
   /** @default latest */
   readonly pssVersion?: readonly [number, number];
   readonly acknowledgements?: AcknowledgementScope[];
+  /**
+   * Report acknowledgements of rules that are not running as unused (the synth gate: the code
+   * is the source of truth). Otherwise they are ignored (`check` with a subset of packs).
+   * @default false
+   */
+  readonly keepInactiveAcknowledgements?: boolean;
 }
 
 export interface PolicyReport {
@@ -45,7 +51,7 @@ export function objectRef(json: any): ObjectRef {
 export function evaluatePolicy(objects: readonly PolicyObject[], options: EvaluateOptions): PolicyReport {
   const context: PolicyContext = { objects, pssVersion: options.pssVersion ?? LATEST_PSS, _index: buildIndex(objects) };
   const active = new Set(options.rules.map((r) => r.id));
-  const acks = (options.acknowledgements ?? []).filter((a) => active.has(a.ruleId));
+  const acks = (options.acknowledgements ?? []).filter((a) => options.keepInactiveAcknowledgements || active.has(a.ruleId));
   const byObject = new Map<number, AcknowledgementScope[]>();
   for (const a of acks) for (const i of a.objects) byObject.set(i, [...(byObject.get(i) ?? []), a]);
   const used = new Set<AcknowledgementScope>();
@@ -88,7 +94,7 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
       objectIndex,
       path: 'metadata.annotations',
       pathSegments: ['metadata', 'annotations'],
-      message: `${a.ruleId} is acknowledged at ${a.declaredAt} ("${a.reason}") but never fires there`,
+      message: `${a.ruleId} is acknowledged at ${a.declaredAt} ("${a.reason}") but ${active.has(a.ruleId) ? 'never fires there' : 'is not in the policy packs that run'}`,
       fix: UNUSED_ACKNOWLEDGEMENT.fix,
     });
   }
