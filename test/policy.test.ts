@@ -90,6 +90,7 @@ const CASES: Case[] = [
   { rule: 'HARDENED-RBAC-008', what: 'system:unauthenticated', bad: (s) => { binding(s).subjects.push({ kind: 'Group', name: 'system:unauthenticated' }); } },
   { rule: 'HARDENED-RBAC-008', what: 'system:authenticated', bad: (s) => { binding(s).subjects.push({ kind: 'Group', name: 'system:authenticated' }); } },
   { rule: 'HARDENED-RBAC-009', what: 'RoleBinding to cluster-admin', bad: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }; }, path: 'roleRef.name' },
+  { rule: 'HARDENED-RBAC-009', what: 'RoleBinding to a Role granting * on *', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['*'], verbs: ['*'] }); }, good: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }); } },
   // ---- secrets
   { rule: 'HARDENED-SEC-001', what: 'Secret with stringData', bad: add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'app' }, stringData: { token: 'x' } }), good: add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'app', annotations: { 'kubernetes.io/service-account.name': 'web' } }, type: 'kubernetes.io/service-account-token' }), path: 'stringData' },
   { rule: 'HARDENED-SEC-002', what: 'literal DB_PASSWORD', bad: (s) => { ctr(s).env = [{ name: 'DB_PASSWORD', value: 'hunter2' }]; }, good: (s) => { ctr(s).env = [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }]; }, path: 'spec.template.spec.containers[0].env[0].value' },

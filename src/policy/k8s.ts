@@ -124,6 +124,7 @@ export interface ObjectIndex {
   readonly workloads: any[];
   readonly serviceAccounts: any[];
   readonly bindings: any[];
+  readonly roles: any[];
   readonly networkPolicies: any[];
   readonly pdbs: any[];
   readonly hpas: any[];
@@ -135,6 +136,7 @@ export function buildIndex(objects: readonly PolicyObject[]): ObjectIndex {
     workloads: all.filter(runsPods),
     serviceAccounts: all.filter((o) => isKind(o, 'ServiceAccount', [''])),
     bindings: all.filter((o) => isKind(o, 'RoleBinding', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRoleBinding', ['rbac.authorization.k8s.io'])),
+    roles: all.filter((o) => isKind(o, 'Role', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRole', ['rbac.authorization.k8s.io'])),
     networkPolicies: all.filter((o) => isKind(o, 'NetworkPolicy', ['networking.k8s.io'])),
     pdbs: all.filter((o) => isKind(o, 'PodDisruptionBudget', ['policy'])),
     hpas: all.filter((o) => isKind(o, 'HorizontalPodAutoscaler', ['autoscaling'])),

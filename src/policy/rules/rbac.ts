@@ -137,16 +137,29 @@ export const SYSTEM_SUBJECTS = {
     ? [{ path: ['subjects', i, 'name'], message: `binds ${obj(s).kind ?? 'subject'} ${q(obj(s).name)}` }] : [])) : []),
 } satisfies PolicyRule;
 
+/** The Role or ClusterRole in the set that a binding refers to. */
+function boundRole(b: any, roles: any[]): any | undefined {
+  const ref = obj(b.roleRef);
+  return roles.find((r) => r.kind === ref.kind && obj(r.metadata).name === ref.name
+    && (ref.kind === 'ClusterRole' || String(obj(r.metadata).namespace ?? '') === String(obj(b.metadata).namespace ?? '')));
+}
+
 export const CLUSTER_ADMIN = {
   id: 'HARDENED-RBAC-009',
   family: FAMILY,
-  title: 'No binding to cluster-admin',
+  title: 'No binding to cluster-admin or an equivalent role',
   severity: RuleSeverity.ERROR,
-  standards: ['CIS 5.1.1', 'kube-linter cluster-admin-role-binding'],
-  explanation: 'cluster-admin is unrestricted access (in a RoleBinding: to everything in the namespace, including its RBAC).',
+  standards: ['CIS 5.1.1', 'kube-linter cluster-admin-role-binding', 'Polaris clusterrolebindingClusterAdmin / rolebindingClusterAdminRole'],
+  explanation: 'cluster-admin, or any role granting every verb on every resource, is unrestricted access (in a RoleBinding: to everything in the namespace, including its RBAC).',
   fix: 'Bind a Role with only the permissions needed.',
-  evaluate: (o: any) => (isBinding(o) && obj(o.roleRef).kind === 'ClusterRole' && obj(o.roleRef).name === 'cluster-admin'
-    ? [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole "cluster-admin"` }] : []),
+  evaluate: (o: any, ctx) => {
+    if (!isBinding(o)) return [];
+    const ref = obj(o.roleRef);
+    if (ref.kind === 'ClusterRole' && ref.name === 'cluster-admin') return [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole "cluster-admin"` }];
+    const role = boundRole(o, ctx._index.roles);
+    const admin = role && arr(role.rules).some((r) => arr(obj(r).verbs).includes('*') && arr(obj(r).resources).includes('*'));
+    return admin ? [{ path: ['roleRef', 'name'], message: `${o.kind} binds ${ref.kind} ${q(ref.name)}, which grants every verb on every resource` }] : [];
+  },
 } satisfies PolicyRule;
 
 export const RBAC_RULES: PolicyRule[] = [WILDCARDS, CLUSTER_SCOPED, ESCALATION_VERBS, SECRETS_READ, POD_EXEC, WORKLOAD_CREATION, ESCALATION_RESOURCES, SYSTEM_SUBJECTS, CLUSTER_ADMIN];
