@@ -5,6 +5,7 @@ import { ApiObject, App, Chart, Include, JsonPatch, Testing, Yaml } from 'cdk8s'
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ACK_ANNOTATION, HardenedChart, Policy, PolicyPack } from '../src';
+import { check } from '../src/cli/check';
 import { goodSet } from './policy-helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hardened-chart-'));
@@ -77,6 +78,21 @@ describe('the synth gate', () => {
     const report = chart.policyReport();
     expect(report.errors).toBe(0);
     expect(new Set(report.suppressed.map((f) => f.ruleId)).size).toBe(INSECURE_RULES.length);
+  });
+
+  test('cdk8s-hardened check honours the recorded acknowledgements in the synthesized YAML', () => {
+    const outdir = tmp();
+    const app = new App({ outdir });
+    const chart = new HardenedChart(app, 'shop', { namespace: 'shop', createNamespace: true, printWarnings: false });
+    addGood(chart);
+    acknowledgeAll(insecure(chart));
+    app.synth();
+    let out = '';
+    const code = check([outdir, '--format', 'json', '--pss-version', 'v1.28'], { write: (x: string) => { out += x; } }, { write: () => true });
+    const report = JSON.parse(out);
+    expect(report.summary).toEqual({ errors: 0, warnings: 0, acknowledged: 13 }); // 11 rules, RES-003 twice, same as the gate
+    expect(report.acknowledged.length).toBe(chart.policyReport().suppressed.length);
+    expect(code).toBe(0);
   });
 
   test('the annotation is on the affected objects only', () => {
