@@ -13,3 +13,5 @@ export * from './constructs/encrypted-config';
 export * from './sealing/certificate';
 export { SealingScope, SealingError } from './sealing/seal';
 export * from './testing';
+export * from './policy';
+export * from './constructs/hardened-chart';

@@ -12,6 +12,7 @@ type Command = (argv: string[]) => number;
 
 const COMMANDS: Record<string, () => Command> = {
   seal: () => require('./seal').main,
+  check: () => require('./check').check,
 };
 
 export function main(argv: string[]): number {

@@ -1,0 +1,319 @@
+/*
+ * `cdk8s-hardened check <path>`: the HardenedChart policy rules over any YAML/JSON manifests
+ * (cdk8s output, `helm template` output, plain manifests; multi-document files; List kinds).
+ *
+ * Exit status: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable input or
+ * usage error (bad YAML, missing path, no Kubernetes documents).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Document, isNode, LineCounter, parseAllDocuments, YAMLError } from 'yaml';
+import { ACK_ANNOTATION, parseAcknowledgements } from '../policy/acknowledgements';
+import { AcknowledgementScope, evaluatePolicy, objectRef, PolicyReport } from '../policy/engine';
+import { parsePssVersion } from '../policy/k8s';
+import { Finding, PathSegment, PolicyObject, PolicyRule, RuleSeverity } from '../policy/model';
+import { ALL_RULES, findRule, INVALID_ACKNOWLEDGEMENT, PolicyPack, resolveRules } from '../policy/registry';
+import { renderReport } from '../policy/report';
+
+const USAGE = `usage: cdk8s-hardened check <path> [options]
+
+Checks every *.yaml, *.yml and *.json file under <path> (or the file <path>) against the
+HardenedChart policy rules.
+
+options:
+  --format text|json|sarif   output format (default: text); sarif is SARIF 2.1.0
+  --pack NAME                run only this rule pack (repeatable; default: all packs):
+                             ${[PolicyPack.POD_SECURITY_BASELINE, ...PolicyPack.all()].map((p) => p.name).join(', ')}
+  --pss-version VERSION      Pod Security Standards version, e.g. v1.28 (default: latest)
+  -h, --help                 show this help
+
+Acknowledged rules: a "${ACK_ANNOTATION}" annotation on an object, with entries
+"<rule id>: <reason>" separated by "; " (reason of at least 10 characters), suppresses those
+rules on that object; every acknowledgement is listed in the report.
+
+exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input or usage error
+`;
+
+/** Thrown for input we cannot read: reported as one line, exit status 2. */
+class InputError extends Error {}
+
+/** A document read from a file. */
+interface LoadedObject extends PolicyObject {
+  readonly file: string;
+  readonly line: number;
+  /** Locates a field of this object: line and column (1-based). */
+  locate(segments: PathSegment[]): { line: number; column: number };
+}
+
+function listFiles(target: string): string[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(target);
+  } catch {
+    throw new InputError(`${target}: no such file or directory`);
+  }
+  if (st.isFile()) return [target];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new InputError(`${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(p);
+    }
+  };
+  walk(target);
+  return out;
+}
+
+function loadFile(file: string, display: string): { objects: LoadedObject[]; skipped: number } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${display}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const lineCounter = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+    docs = Array.isArray(parsed) ? parsed : [];
+  } catch (e) {
+    throw new InputError(`${display}: not valid YAML: ${(e as Error).message}`);
+  }
+  const objects: LoadedObject[] = [];
+  let skipped = 0;
+  for (const doc of docs) {
+    const err: YAMLError | undefined = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
+      const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new InputError(`${display}:${pos.line}:${pos.col}: not valid YAML: ${first}`);
+    }
+    let js: any;
+    try {
+      js = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      throw new InputError(`${display}: not valid YAML: ${(e as Error).message}`);
+    }
+    if (js === null || js === undefined) continue;
+    const lineOf = (segments: PathSegment[]) => {
+      for (let n = segments.length; n >= 0; n--) {
+        const node = doc.getIn(segments.slice(0, n), true);
+        if (isNode(node) && node.range) {
+          const p = lineCounter.linePos(node.range[0]);
+          return { line: p.line, column: p.col };
+        }
+      }
+      return { line: 1, column: 1 };
+    };
+    const push = (json: any, prefix: PathSegment[]) => {
+      if (json === null || typeof json !== 'object' || Array.isArray(json) || typeof json.kind !== 'string' || typeof json.apiVersion !== 'string') {
+        skipped++;
+        return;
+      }
+      const line = lineOf(prefix).line;
+      objects.push({ json, file: display, line, origin: `${display}:${line}`, locate: (segs) => lineOf([...prefix, ...segs]) });
+    };
+    if (js && typeof js === 'object' && typeof js.kind === 'string' && /List$/.test(js.kind) && Array.isArray(js.items)) {
+      js.items.forEach((item: any, j: number) => push(item, ['items', j]));
+    } else {
+      push(js, []);
+    }
+  }
+  return { objects, skipped };
+}
+
+interface Options { target?: string; format: 'text' | 'json' | 'sarif'; packs: PolicyPack[]; pssVersion: [number, number]; pssLabel: string }
+
+function parseArgs(argv: string[]): Options | string {
+  const opts: Options = { format: 'text', packs: [], pssVersion: parsePssVersion('latest')!, pssLabel: 'latest' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === '--format') {
+      const v = value();
+      if (v !== 'text' && v !== 'json' && v !== 'sarif') return `--format must be text, json or sarif (got ${JSON.stringify(v ?? '')})`;
+      opts.format = v;
+    } else if (flag === '--pack') {
+      for (const name of String(value() ?? '').split(',').filter(Boolean)) {
+        const p = PolicyPack.fromName(name);
+        if (!p) return `unknown pack ${JSON.stringify(name)}`;
+        opts.packs.push(p);
+      }
+    } else if (flag === '--pss-version') {
+      const v = value();
+      const parsed = parsePssVersion(v);
+      if (!v || !parsed) return `--pss-version must look like v1.28 or latest (got ${JSON.stringify(v ?? '')})`;
+      opts.pssVersion = parsed;
+      opts.pssLabel = v;
+    } else if (a.startsWith('-') && a !== '-') {
+      return `unknown option ${a}`;
+    } else if (opts.target === undefined) {
+      opts.target = a;
+    } else {
+      return `unexpected argument ${JSON.stringify(a)} (one path only)`;
+    }
+  }
+  if (opts.target === undefined) return 'missing <path>';
+  return opts;
+}
+
+interface Writer { write(s: string): unknown }
+
+/** Runs `check`; returns the exit status. */
+export function check(argv: string[], stdout: Writer = process.stdout, stderr: Writer = process.stderr): number {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    stdout.write(USAGE);
+    return 0;
+  }
+  const opts = parseArgs(argv);
+  if (typeof opts === 'string') {
+    stderr.write(`cdk8s-hardened check: ${opts}\n\n${USAGE}`);
+    return 2;
+  }
+  const target = opts.target!;
+  const objects: LoadedObject[] = [];
+  let files: string[];
+  let skipped = 0;
+  try {
+    files = listFiles(target);
+    const base = fs.statSync(target).isFile() ? path.dirname(target) : target;
+    for (const f of files) {
+      const display = path.relative(base, f) || path.basename(f);
+      const loaded = loadFile(f, fs.statSync(target).isFile() ? target : path.join(target, display));
+      objects.push(...loaded.objects);
+      skipped += loaded.skipped;
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      stderr.write(`cdk8s-hardened check: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (!objects.length) {
+    stderr.write(`cdk8s-hardened check: ${target}: no Kubernetes documents found (${files.length} file${files.length === 1 ? '' : 's'} read)\n`);
+    return 2;
+  }
+
+  // Acknowledgements from annotations: honoured only with a known rule id and a reason.
+  const acks: AcknowledgementScope[] = [];
+  const invalid: Finding[] = [];
+  objects.forEach((o, i) => {
+    const value = o.json?.metadata?.annotations?.[ACK_ANNOTATION];
+    if (value === undefined) return;
+    const seg: PathSegment[] = ['metadata', 'annotations', ACK_ANNOTATION];
+    const where = `${o.file}:${o.locate(seg).line}`;
+    for (const p of parseAcknowledgements(value, (id) => !!findRule(id))) {
+      if (p.problem) {
+        invalid.push({
+          ruleId: INVALID_ACKNOWLEDGEMENT.id, severity: INVALID_ACKNOWLEDGEMENT.severity, object: objectRef(o.json), origin: o.origin,
+          objectIndex: i, path: `metadata.annotations["${ACK_ANNOTATION}"]`, pathSegments: seg,
+          message: `acknowledgement not honoured: ${p.problem}`, fix: INVALID_ACKNOWLEDGEMENT.fix,
+        });
+      } else {
+        acks.push({ ruleId: p.ruleId, reason: p.reason, declaredAt: where, objects: [i] });
+      }
+    }
+  });
+
+  const rules = resolveRules(opts.packs.length ? opts.packs : PolicyPack.all());
+  const base = evaluatePolicy(objects, { rules, pssVersion: opts.pssVersion, acknowledgements: acks });
+  const findings = [...base.findings, ...invalid].sort((a, b) => a.objectIndex - b.objectIndex);
+  const report: PolicyReport = { ...base, findings, warnings: base.warnings + invalid.length };
+
+  if (opts.format === 'json') stdout.write(JSON.stringify(toJson(report, objects, files, opts), null, 2) + '\n');
+  else if (opts.format === 'sarif') stdout.write(JSON.stringify(toSarif(report, objects, rules), null, 2) + '\n');
+  else stdout.write(toText(report, objects, files, skipped, opts) + '\n');
+  return report.errors > 0 ? 1 : 0;
+}
+
+function located(f: Finding, objects: LoadedObject[]) {
+  const o = objects[f.objectIndex];
+  if (!o) return { file: f.origin, line: 1, column: 1 };
+  return { file: o.file, ...o.locate(f.pathSegments) };
+}
+
+function toText(report: PolicyReport, objects: LoadedObject[], files: string[], skipped: number, opts: Options): string {
+  const withLines = { ...report, findings: report.findings.map((f) => ({ ...f, path: `${f.path} (line ${located(f, objects).line})` })) };
+  const title = `cdk8s-hardened check ${opts.target} (${files.length} file${files.length === 1 ? '' : 's'}, PSS ${opts.pssLabel}`
+    + `${skipped ? `, ${skipped} non-Kubernetes document${skipped === 1 ? '' : 's'} skipped` : ''})`;
+  return renderReport(withLines, { title });
+}
+
+function toJson(report: PolicyReport, objects: LoadedObject[], files: string[], opts: Options) {
+  const entry = (f: Finding) => {
+    const loc = located(f, objects);
+    return {
+      ruleId: f.ruleId, severity: f.severity, apiVersion: f.object.apiVersion, kind: f.object.kind, name: f.object.name,
+      namespace: f.object.namespace, file: loc.file, line: loc.line, column: loc.column, objectLine: objects[f.objectIndex]?.line,
+      path: f.path, message: f.message, fix: f.fix,
+    };
+  };
+  return {
+    tool: 'cdk8s-hardened check',
+    target: opts.target,
+    pssVersion: opts.pssLabel,
+    files: files.length,
+    objects: objects.length,
+    summary: { errors: report.errors, warnings: report.warnings, acknowledged: report.suppressed.length },
+    findings: report.findings.map(entry),
+    acknowledged: report.suppressed.map((f) => ({ ...entry(f), reason: f.reason })),
+  };
+}
+
+function sarifUri(file: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+  return `file://${path.resolve(file).split(path.sep).join('/')}`;
+}
+
+function toSarif(report: PolicyReport, objects: LoadedObject[], rules: PolicyRule[]) {
+  const ruleList = [...rules, ...ALL_RULES.filter((r) => r.id.startsWith('HARDENED-ACK-'))];
+  const index = new Map(ruleList.map((r, i) => [r.id, i]));
+  const result = (f: Finding, reason?: string) => {
+    const loc = located(f, objects);
+    return {
+      ruleId: f.ruleId,
+      ruleIndex: index.get(f.ruleId),
+      level: f.severity === RuleSeverity.ERROR ? 'error' : 'warning',
+      message: { text: `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}: ${f.message} (at ${f.path}). Fix: ${f.fix}` },
+      locations: [{
+        physicalLocation: { artifactLocation: { uri: sarifUri(loc.file) }, region: { startLine: loc.line, startColumn: loc.column } },
+        logicalLocations: [{ fullyQualifiedName: `${f.object.kind}/${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`, kind: 'resource' }],
+      }],
+      partialFingerprints: { objectField: `${f.ruleId}|${f.object.kind}|${f.object.namespace ?? ''}|${f.object.name}|${f.path}` },
+      ...(reason !== undefined ? { suppressions: [{ kind: 'inSource', justification: reason }] } : {}),
+    };
+  };
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'cdk8s-hardened',
+          informationUri: 'https://github.com/cdk8s-team/cdk8s',
+          rules: ruleList.map((r) => ({
+            id: r.id,
+            name: r.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')).replace(/^./, (c) => c.toUpperCase()),
+            shortDescription: { text: r.title },
+            fullDescription: { text: r.explanation },
+            help: { text: `${r.fix}\nStandards: ${r.standards.join('; ')}`, markdown: `**Fix:** ${r.fix}\n\n**Standards:** ${r.standards.join('; ')}` },
+            defaultConfiguration: { level: r.severity === RuleSeverity.ERROR ? 'error' : 'warning' },
+            properties: { tags: ['security', 'kubernetes', r.family], family: r.family, standards: r.standards },
+          })),
+        },
+      },
+      results: [...report.findings.map((f) => result(f)), ...report.suppressed.map((f) => result(f, f.reason))],
+    }],
+  };
+}

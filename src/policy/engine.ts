@@ -1,0 +1,109 @@
+/* Runs rules over an object set, applies acknowledgements, and builds the report. */
+import { buildIndex, LATEST_PSS, metaOf } from './k8s';
+import { Acknowledgement, Finding, formatPath, ObjectRef, PolicyContext, PolicyObject, PolicyRule, RuleSeverity, SuppressedFinding } from './model';
+import { UNUSED_ACKNOWLEDGEMENT } from './registry';
+
+/** Acknowledgements declared once (a construct, or an annotation) for some objects of the set. */
+export interface AcknowledgementScope extends Acknowledgement {
+  /** Where it was declared: a construct path or `file:line`. */
+  readonly declaredAt: string;
+  /** Indexes of the objects (in the evaluated set) it applies to. */
+  readonly objects: number[];
+}
+
+export interface EvaluateOptions {
+  /** Rules to run (see `resolveRules`). */
+  readonly rules: PolicyRule[];
+  /** @default latest */
+  readonly pssVersion?: readonly [number, number];
+  readonly acknowledgements?: AcknowledgementScope[];
+  /**
+   * Report acknowledgements of rules that are not running as unused (the synth gate: the code
+   * is the source of truth). Otherwise they are ignored (`check` with a subset of packs).
+   * @default false
+   */
+  readonly keepInactiveAcknowledgements?: boolean;
+}
+
+export interface PolicyReport {
+  /** Findings not acknowledged (errors and warnings), by object then rule. */
+  readonly findings: Finding[];
+  /** Findings an acknowledgement suppressed. */
+  readonly suppressed: SuppressedFinding[];
+  /** Acknowledgements that matched no finding (reported as HARDENED-ACK-001 findings too). */
+  readonly unused: AcknowledgementScope[];
+  readonly errors: number;
+  readonly warnings: number;
+  /** Number of objects evaluated. */
+  readonly objects: number;
+}
+
+export function objectRef(json: any): ObjectRef {
+  const m = metaOf(json);
+  return {
+    apiVersion: String(json?.apiVersion ?? ''),
+    kind: String(json?.kind ?? '?'),
+    name: String(m.name ?? m.generateName ?? '?'),
+    ...(m.namespace ? { namespace: String(m.namespace) } : {}),
+  };
+}
+
+export function evaluatePolicy(objects: readonly PolicyObject[], options: EvaluateOptions): PolicyReport {
+  const context: PolicyContext = { objects, pssVersion: options.pssVersion ?? LATEST_PSS, _index: buildIndex(objects) };
+  const active = new Set(options.rules.map((r) => r.id));
+  const acks = (options.acknowledgements ?? []).filter((a) => options.keepInactiveAcknowledgements || active.has(a.ruleId));
+  const byObject = new Map<number, AcknowledgementScope[]>();
+  for (const a of acks) for (const i of a.objects) byObject.set(i, [...(byObject.get(i) ?? []), a]);
+  const used = new Set<AcknowledgementScope>();
+
+  const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  objects.forEach((po, objectIndex) => {
+    if (po.json === null || typeof po.json !== 'object') return;
+    const ref = objectRef(po.json);
+    for (const rule of options.rules) {
+      let violations;
+      try {
+        violations = rule.evaluate(po.json, context);
+      } catch (e) {
+        violations = [{ path: [], message: `rule failed on this object: ${(e as Error).message}` }];
+      }
+      for (const v of violations) {
+        const f: Finding = {
+          ruleId: rule.id, severity: rule.severity, object: ref, origin: po.origin, objectIndex,
+          path: formatPath(v.path), pathSegments: v.path, message: v.message, fix: v.fix ?? rule.fix,
+        };
+        const ack = (byObject.get(objectIndex) ?? []).find((a) => a.ruleId === rule.id);
+        if (ack) {
+          used.add(ack);
+          suppressed.push({ ...f, reason: ack.reason });
+        } else {
+          findings.push(f);
+        }
+      }
+    }
+  });
+  const unused = acks.filter((a) => !used.has(a));
+  for (const a of unused) {
+    const objectIndex = a.objects[0] ?? -1;
+    findings.push({
+      ruleId: UNUSED_ACKNOWLEDGEMENT.id,
+      severity: UNUSED_ACKNOWLEDGEMENT.severity,
+      object: objectIndex >= 0 ? objectRef(objects[objectIndex].json) : { apiVersion: '', kind: '(scope)', name: a.declaredAt },
+      origin: a.declaredAt,
+      objectIndex,
+      path: 'metadata.annotations',
+      pathSegments: ['metadata', 'annotations'],
+      message: `${a.ruleId} is acknowledged at ${a.declaredAt} ("${a.reason}") but ${active.has(a.ruleId) ? 'never fires there' : 'is not in the policy packs that run'}`,
+      fix: UNUSED_ACKNOWLEDGEMENT.fix,
+    });
+  }
+  return {
+    findings,
+    suppressed,
+    unused,
+    errors: findings.filter((f) => f.severity === RuleSeverity.ERROR).length,
+    warnings: findings.filter((f) => f.severity === RuleSeverity.WARNING).length,
+    objects: objects.length,
+  };
+}

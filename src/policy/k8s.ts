@@ -1,0 +1,153 @@
+/* Reading Kubernetes objects: pod templates, containers, selectors, and the indexes the
+ * cross-object rules share. Everything here is defensive: checked YAML can hold anything. */
+import { PathSegment, PolicyObject } from './model';
+
+export function isMap(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+export const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+export const obj = (v: unknown): Record<string, any> => (isMap(v) ? v : {});
+export const has = (o: unknown, k: string): boolean => isMap(o) && o[k] !== undefined && o[k] !== null;
+
+export function apiGroup(apiVersion: unknown): string {
+  const av = typeof apiVersion === 'string' ? apiVersion : '';
+  const i = av.indexOf('/');
+  return i < 0 ? '' : av.slice(0, i);
+}
+export const metaOf = (o: any): Record<string, any> => obj(obj(o).metadata);
+export const nameOf = (o: any): string => String(metaOf(o).name ?? metaOf(o).generateName ?? '');
+export const nsOf = (o: any): string => String(metaOf(o).namespace ?? '');
+
+/** `kind` in `group` (groups: any of). */
+export function isKind(o: any, kind: string, groups: string[]): boolean {
+  return isMap(o) && o.kind === kind && groups.includes(apiGroup(o.apiVersion));
+}
+
+/**
+ * The kinds whose pod template Pod Security Admission evaluates
+ * (k8s.io/pod-security-admission admission.DefaultPodSpecExtractor), and where the template is.
+ */
+export const POD_BEARING_KINDS: Record<string, { groups: string[]; path: string[] | null }> = {
+  Pod: { groups: [''], path: null },
+  PodTemplate: { groups: [''], path: ['template'] },
+  ReplicationController: { groups: [''], path: ['spec', 'template'] },
+  ReplicaSet: { groups: ['apps', 'extensions'], path: ['spec', 'template'] },
+  Deployment: { groups: ['apps', 'extensions'], path: ['spec', 'template'] },
+  DaemonSet: { groups: ['apps', 'extensions'], path: ['spec', 'template'] },
+  StatefulSet: { groups: ['apps'], path: ['spec', 'template'] },
+  Job: { groups: ['batch'], path: ['spec', 'template'] },
+  CronJob: { groups: ['batch'], path: ['spec', 'jobTemplate', 'spec', 'template'] },
+};
+
+/** A pod (template) inside an object, with the paths of its metadata and spec. */
+export interface PodView {
+  readonly meta: Record<string, any>;
+  readonly spec: Record<string, any>;
+  readonly metaPath: PathSegment[];
+  readonly specPath: PathSegment[];
+}
+
+const podCache = new WeakMap<object, PodView | null>();
+
+/** The pod template of a pod-bearing object, else `undefined`. */
+export function podOf(o: any): PodView | undefined {
+  if (!isMap(o)) return undefined;
+  const cached = podCache.get(o);
+  if (cached !== undefined) return cached ?? undefined;
+  let view: PodView | null = null;
+  const def = typeof o.kind === 'string' && Object.prototype.hasOwnProperty.call(POD_BEARING_KINDS, o.kind) ? POD_BEARING_KINDS[o.kind] : undefined;
+  if (def && def.groups.includes(apiGroup(o.apiVersion))) {
+    if (def.path === null) {
+      view = { meta: metaOf(o), spec: obj(o.spec), metaPath: ['metadata'], specPath: ['spec'] };
+    } else {
+      let cur: any = o;
+      for (const p of def.path) cur = obj(cur)[p];
+      view = { meta: obj(obj(cur).metadata), spec: obj(obj(cur).spec), metaPath: [...def.path, 'metadata'], specPath: [...def.path, 'spec'] };
+    }
+  }
+  podCache.set(o, view);
+  return view ?? undefined;
+}
+
+/** Whether the object runs pods (every pod-bearing kind except PodTemplate). */
+export function runsPods(o: any): boolean {
+  return !!podOf(o) && o.kind !== 'PodTemplate';
+}
+
+export const isBatch = (o: any): boolean => isKind(o, 'Job', ['batch']) || isKind(o, 'CronJob', ['batch']);
+
+export type ContainerType = 'initContainers' | 'containers' | 'ephemeralContainers';
+
+export interface ContainerView {
+  readonly c: Record<string, any>;
+  readonly type: ContainerType;
+  readonly path: PathSegment[];
+  readonly name: string;
+}
+
+/** Every container of a pod: init, regular and ephemeral (in that order). */
+export function containersOf(pod: PodView, types: ContainerType[] = ['initContainers', 'containers', 'ephemeralContainers']): ContainerView[] {
+  const out: ContainerView[] = [];
+  for (const type of types) {
+    arr(pod.spec[type]).forEach((c, i) => {
+      if (isMap(c)) out.push({ c, type, path: [...pod.specPath, type, i], name: String(c.name ?? `#${i}`) });
+    });
+  }
+  return out;
+}
+
+export const q = (s: unknown): string => JSON.stringify(String(s));
+const CONTAINER_WORD: Record<ContainerType, string> = { initContainers: 'init container', containers: 'container', ephemeralContainers: 'ephemeral container' };
+export const containerLabel = (cv: ContainerView): string => `${CONTAINER_WORD[cv.type]} ${q(cv.name)}`;
+
+/** metav1.LabelSelector semantics: a missing selector matches nothing, an empty one everything. */
+export function selectorMatches(selector: unknown, labels: unknown): boolean {
+  if (!isMap(selector)) return false;
+  const l = obj(labels);
+  for (const [k, v] of Object.entries(obj(selector.matchLabels))) if (l[k] !== String(v)) return false;
+  for (const e of arr(selector.matchExpressions).map(obj)) {
+    const present = Object.prototype.hasOwnProperty.call(l, e.key);
+    const vals = arr(e.values).map(String);
+    switch (e.operator) {
+      case 'In': if (!present || !vals.includes(l[e.key])) return false; break;
+      case 'NotIn': if (present && vals.includes(l[e.key])) return false; break;
+      case 'Exists': if (!present) return false; break;
+      case 'DoesNotExist': if (present) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+/** Indexes over an object set for the cross-object rules. */
+export interface ObjectIndex {
+  readonly workloads: any[];
+  readonly serviceAccounts: any[];
+  readonly bindings: any[];
+  readonly roles: any[];
+  readonly networkPolicies: any[];
+  readonly pdbs: any[];
+  readonly hpas: any[];
+}
+
+export function buildIndex(objects: readonly PolicyObject[]): ObjectIndex {
+  const all = objects.map((o) => o.json).filter(isMap);
+  return {
+    workloads: all.filter(runsPods),
+    serviceAccounts: all.filter((o) => isKind(o, 'ServiceAccount', [''])),
+    bindings: all.filter((o) => isKind(o, 'RoleBinding', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRoleBinding', ['rbac.authorization.k8s.io'])),
+    roles: all.filter((o) => isKind(o, 'Role', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRole', ['rbac.authorization.k8s.io'])),
+    networkPolicies: all.filter((o) => isKind(o, 'NetworkPolicy', ['networking.k8s.io'])),
+    pdbs: all.filter((o) => isKind(o, 'PodDisruptionBudget', ['policy'])),
+    hpas: all.filter((o) => isKind(o, 'HorizontalPodAutoscaler', ['autoscaling'])),
+  };
+}
+
+/** Parses `v1.28`, `1.28` or `latest`. */
+export const LATEST_PSS: [number, number] = [1, 37];
+export function parsePssVersion(v: string | undefined): [number, number] | undefined {
+  if (v === undefined || v === 'latest') return LATEST_PSS;
+  const m = /^v?(\d+)\.(\d+)$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+export const atLeast = (v: readonly [number, number], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);

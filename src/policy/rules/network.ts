@@ -1,0 +1,62 @@
+/* Network isolation: every workload's pods are selected by NetworkPolicies for both directions. */
+import { arr, isKind, isMap, nsOf, obj, podOf, runsPods, selectorMatches } from '../k8s';
+import { PolicyRule, RuleSeverity } from '../model';
+
+const FAMILY = 'Network';
+
+/** Which directions the NetworkPolicies in the set cover for the pods of `o`. */
+export function networkCoverage(o: any, policies: any[]): { ingress: boolean; egress: boolean } {
+  const pod = podOf(o);
+  let ingress = false;
+  let egress = false;
+  if (!pod) return { ingress, egress };
+  for (const np of policies) {
+    if (nsOf(np) !== nsOf(o)) continue;
+    const spec = obj(np.spec);
+    if (!selectorMatches(isMap(spec.podSelector) ? spec.podSelector : {}, pod.meta.labels)) continue;
+    const types = arr(spec.policyTypes);
+    if (!types.length) {
+      ingress = true;
+      if (arr(spec.egress).length) egress = true;
+    } else {
+      if (types.includes('Ingress')) ingress = true;
+      if (types.includes('Egress')) egress = true;
+    }
+  }
+  return { ingress, egress };
+}
+
+export const NETWORK_POLICY_COVERAGE: PolicyRule = {
+  id: 'HARDENED-NET-001',
+  family: FAMILY,
+  title: 'Pods selected by NetworkPolicies for ingress and egress',
+  severity: RuleSeverity.ERROR,
+  standards: ['NSA/CISA Kubernetes Hardening Guide: network separation', 'kube-score pod-networkpolicy', 'Polaris missingNetworkPolicy'],
+  explanation: 'Pods that no NetworkPolicy selects accept traffic from, and send traffic to, anything in the cluster; a compromised pod can reach every other.',
+  fix: 'Add a NetworkPolicy in the same namespace (and chart) that selects the pod template labels, with policyTypes [Ingress, Egress] and the allowed peers.',
+  evaluate: (o, ctx) => {
+    if (!runsPods(o)) return [];
+    const { ingress, egress } = networkCoverage(o, ctx._index.networkPolicies);
+    const missing = [ingress ? '' : 'ingress', egress ? '' : 'egress'].filter(Boolean);
+    return missing.length
+      ? [{ path: [...podOf(o)!.metaPath, 'labels'], message: `no NetworkPolicy in the set selects these pods for ${missing.join(' and ')}` }] : [];
+  },
+};
+
+export const NETWORK_POLICY_TARGETS: PolicyRule = {
+  id: 'HARDENED-NET-002',
+  family: FAMILY,
+  title: 'NetworkPolicy selects some pod',
+  severity: RuleSeverity.WARNING,
+  standards: ['kube-score networkpolicy-targets-pod'],
+  explanation: 'A NetworkPolicy whose podSelector matches no pod in the set protects nothing (usually a label typo).',
+  fix: 'Fix spec.podSelector to match the pod template labels of the workload.',
+  evaluate: (o, ctx) => {
+    if (!isKind(o, 'NetworkPolicy', ['networking.k8s.io'])) return [];
+    const sel = obj(o.spec).podSelector;
+    const hit = ctx._index.workloads.some((w) => nsOf(w) === nsOf(o) && selectorMatches(isMap(sel) ? sel : {}, podOf(w)!.meta.labels));
+    return hit ? [] : [{ path: ['spec', 'podSelector'], message: 'the podSelector matches no pod in the set' }];
+  },
+};
+
+export const NETWORK_RULES: PolicyRule[] = [NETWORK_POLICY_COVERAGE, NETWORK_POLICY_TARGETS];

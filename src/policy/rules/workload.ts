@@ -1,0 +1,247 @@
+/*
+ * Workload good practice beyond the Pod Security Standards: health probes, resource budgets,
+ * root file system, user/group ids, image pinning and ServiceAccount use.
+ * Standards: Polaris, kube-score, kube-linter, NSA/CISA Kubernetes Hardening Guide.
+ */
+import { arr, containerLabel, containersOf, ContainerView, has, isBatch, isMap, nsOf, obj, podOf, PodView, q } from '../k8s';
+import { PathSegment, PolicyContext, PolicyRule, RuleSeverity, RuleViolation } from '../model';
+
+type Check = (pod: PodView, o: any, ctx: PolicyContext) => RuleViolation[];
+
+function rule(family: string, def: Omit<PolicyRule, 'family' | 'evaluate'> & { check: Check; skipBatch?: boolean; skipPodTemplate?: boolean }): PolicyRule {
+  const { check, skipBatch, skipPodTemplate, ...data } = def;
+  return {
+    ...data,
+    family,
+    evaluate(o, ctx) {
+      const pod = podOf(o);
+      if (!pod) return [];
+      if (skipBatch && isBatch(o)) return [];
+      if (skipPodTemplate && o.kind === 'PodTemplate') return [];
+      return check(pod, o, ctx);
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------ probes ---
+const PROBES = 'Health probes';
+const probeRule = (id: string, field: 'readinessProbe' | 'livenessProbe', why: string, standards: string[]) => rule(PROBES, {
+  id,
+  title: `${field} on every container`,
+  severity: RuleSeverity.ERROR,
+  standards,
+  explanation: why,
+  fix: `Add a ${field} to every container (Jobs and CronJobs are exempt).`,
+  skipBatch: true,
+  check: (pod) => containersOf(pod, ['containers']).filter((cv) => !isMap(cv.c[field]))
+    .map((cv) => ({ path: [...cv.path, field], message: `${containerLabel(cv)} has no ${field}` })),
+});
+
+export const READINESS_PROBE = probeRule('HARDENED-PROBE-001', 'readinessProbe',
+  'Without a readiness probe, traffic reaches pods that are not ready (during start-up and rollouts).',
+  ['Polaris readinessProbeMissing', 'kube-score pod-probes', 'kube-linter no-readiness-probe']);
+export const LIVENESS_PROBE = probeRule('HARDENED-PROBE-002', 'livenessProbe',
+  'Without a liveness probe, a hung process is never restarted.',
+  ['Polaris livenessProbeMissing', 'kube-score pod-probes', 'kube-linter no-liveness-probe']);
+
+export const PROBES_DIFFER = rule(PROBES, {
+  id: 'HARDENED-PROBE-003',
+  title: 'Liveness and readiness probes differ',
+  severity: RuleSeverity.ERROR,
+  standards: ['kube-score pod-probes-identical'],
+  explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load), which turns an overload into an outage.',
+  fix: 'Make the liveness probe check only that the process is alive (e.g. a different path such as /healthz).',
+  skipBatch: true,
+  check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
+    const a = obj(cv.c.readinessProbe);
+    const b = obj(cv.c.livenessProbe);
+    if (!isMap(cv.c.readinessProbe) || !isMap(cv.c.livenessProbe)) return [];
+    const named: Record<string, string> = {};
+    for (const p of arr(cv.c.ports).map(obj)) if (p.name !== undefined) named[String(p.name)] = String(p.containerPort);
+    const port = (x: unknown) => named[String(x)] ?? String(x);
+    let same = false;
+    if (isMap(a.httpGet) && isMap(b.httpGet)) same = a.httpGet.path === b.httpGet.path && port(a.httpGet.port) === port(b.httpGet.port);
+    else if (isMap(a.tcpSocket) && isMap(b.tcpSocket)) same = port(a.tcpSocket.port) === port(b.tcpSocket.port);
+    else if (isMap(a.exec) && isMap(b.exec)) same = JSON.stringify(arr(a.exec.command)) === JSON.stringify(arr(b.exec.command));
+    else if (isMap(a.grpc) && isMap(b.grpc)) same = String(a.grpc.port) === String(b.grpc.port) && a.grpc.service === b.grpc.service;
+    return same ? [{ path: [...cv.path, 'livenessProbe'], message: `${containerLabel(cv)} uses the same check for readiness and liveness` }] : [];
+  }),
+});
+
+// --------------------------------------------------------------------------- resources ---
+const RESOURCES = 'Resources';
+function zero(qty: unknown): boolean {
+  if (qty === undefined || qty === null || qty === '') return true;
+  const n = typeof qty === 'number' ? qty : parseFloat(String(qty));
+  return !(n > 0 || n < 0);
+}
+const resourceRule = (id: string, kind: 'requests' | 'limits', names: string[], title: string, why: string, standards: string[]) => rule(RESOURCES, {
+  id,
+  title,
+  severity: RuleSeverity.ERROR,
+  standards,
+  explanation: why,
+  fix: `Set resources.${kind} ${names.map((n) => `\`${n}\``).join(' and ')} on every container and init container.`,
+  skipPodTemplate: false,
+  check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
+    const r = obj(obj(cv.c.resources)[kind]);
+    const missing = names.filter((n) => zero(r[n]));
+    return missing.length ? [{ path: [...cv.path, 'resources', kind, ...(missing.length === 1 ? [missing[0]] : [])], message: `${containerLabel(cv)} has no ${kind.replace(/s$/, '')} for ${missing.join(', ')}` }] : [];
+  }),
+});
+export const REQUESTS = resourceRule('HARDENED-RES-001', 'requests', ['cpu', 'memory'], 'CPU and memory requests',
+  'Without requests the scheduler cannot place the pod sensibly and it is the first to be evicted under pressure.',
+  ['Polaris cpuRequestsMissing/memoryRequestsMissing', 'kube-score container-resources', 'NSA/CISA Kubernetes Hardening Guide']);
+export const LIMITS = resourceRule('HARDENED-RES-002', 'limits', ['cpu', 'memory'], 'CPU and memory limits',
+  'Without limits one pod can starve its neighbours or exhaust the node (denial of service).',
+  ['Polaris cpuLimitsMissing/memoryLimitsMissing', 'kube-score container-resources', 'NSA/CISA Kubernetes Hardening Guide']);
+export const EPHEMERAL_STORAGE = rule(RESOURCES, {
+  id: 'HARDENED-RES-003',
+  title: 'Ephemeral-storage request and limit',
+  severity: RuleSeverity.ERROR,
+  standards: ['kube-score container-ephemeral-storage-request-and-limit'],
+  explanation: 'Without an ephemeral-storage limit a container can fill the node\'s disk (logs, emptyDir, writable layer) and get every pod on it evicted.',
+  fix: 'Set resources.requests and resources.limits `ephemeral-storage` on every container and init container.',
+  check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
+    const res = obj(cv.c.resources);
+    const missing = (['requests', 'limits'] as const).filter((k) => zero(obj(res[k])['ephemeral-storage']));
+    return missing.map((k) => ({ path: [...cv.path, 'resources', k, 'ephemeral-storage'], message: `${containerLabel(cv)} has no ephemeral-storage ${k.replace(/s$/, '')}` }));
+  }),
+});
+
+// ------------------------------------------------------------------- container context ---
+const CONTAINER = 'Container hardening';
+export const READ_ONLY_ROOT_FS = rule(CONTAINER, {
+  id: 'HARDENED-CTR-001',
+  title: 'Read-only root file system',
+  severity: RuleSeverity.ERROR,
+  standards: ['Polaris notReadOnlyRootFilesystem', 'kube-score container-security-context-readonlyrootfilesystem', 'NSA/CISA Kubernetes Hardening Guide'],
+  explanation: 'A writable root file system lets an attacker modify binaries and configuration inside the container.',
+  fix: 'Set securityContext.readOnlyRootFilesystem: true; mount emptyDir volumes at the paths that must be writable.',
+  check: (pod) => containersOf(pod, ['initContainers', 'containers']).filter((cv) => obj(cv.c.securityContext).readOnlyRootFilesystem !== true)
+    .map((cv) => ({ path: [...cv.path, 'securityContext', 'readOnlyRootFilesystem'], message: `${containerLabel(cv)} has a writable root file system` })),
+});
+
+export const HIGH_UID_GID = rule(CONTAINER, {
+  id: 'HARDENED-CTR-002',
+  title: 'runAsUser and runAsGroup of at least 10000',
+  severity: RuleSeverity.ERROR,
+  standards: ['kube-score container-security-context-user-group-id'],
+  explanation: 'UIDs/GIDs below 10000 may collide with privileged users on the host if the container escapes.',
+  fix: 'Set securityContext.runAsUser and runAsGroup to 10000 or more (this library uses 65532) on the pod.',
+  check: (pod) => {
+    const psc = obj(pod.spec.securityContext);
+    const out: RuleViolation[] = [];
+    for (const cv of containersOf(pod, ['initContainers', 'containers'])) {
+      const csc = obj(cv.c.securityContext);
+      for (const f of ['runAsUser', 'runAsGroup']) {
+        const fromContainer = has(csc, f);
+        const v = fromContainer ? csc[f] : psc[f];
+        if (typeof v !== 'number' || v < 10000) {
+          const path: PathSegment[] = fromContainer ? [...cv.path, 'securityContext', f] : [...pod.specPath, 'securityContext', f];
+          out.push({ path, message: `${containerLabel(cv)} runs with ${f} ${v === undefined ? 'unset' : v} (< 10000)` });
+        }
+      }
+    }
+    return out;
+  },
+});
+
+// ------------------------------------------------------------------------------ images ---
+const IMAGES = 'Images';
+/** Splits an image reference into its tag and digest (the tag only after the last `/`). */
+export function parseImage(image: string): { tag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at + 1) : undefined;
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const tag = colon > slash ? ref.slice(colon + 1) : undefined;
+  return { tag, digest };
+}
+const imageContainers = (pod: PodView): ContainerView[] => containersOf(pod);
+export const IMAGE_TAG = rule(IMAGES, {
+  id: 'HARDENED-IMG-001',
+  title: 'Image pinned to a version (no latest, no untagged)',
+  severity: RuleSeverity.ERROR,
+  standards: ['Polaris tagNotSpecified', 'kube-score container-image-tag', 'kube-linter latest-tag'],
+  explanation: 'An untagged or `latest` image is mutable: every pull can run different code, and rollbacks do not roll back.',
+  fix: 'Use an explicit version tag (e.g. nginx:1.27.3) or a digest (image@sha256:...).',
+  check: (pod) => imageContainers(pod).flatMap((cv) => {
+    const image = typeof cv.c.image === 'string' ? cv.c.image : '';
+    const { tag, digest } = parseImage(image);
+    if (digest) return [];
+    if (!tag) return [{ path: [...cv.path, 'image'], message: `${containerLabel(cv)} image ${q(image)} has no tag` }];
+    if (tag === 'latest') return [{ path: [...cv.path, 'image'], message: `${containerLabel(cv)} image ${q(image)} uses the mutable tag "latest"` }];
+    return [];
+  }),
+});
+export const IMAGE_DIGEST = rule(IMAGES, {
+  id: 'HARDENED-IMG-002',
+  title: 'Image pinned by digest',
+  severity: RuleSeverity.WARNING,
+  standards: ['Supply-chain practice (SLSA); checks project/image-digest'],
+  explanation: 'A tag can be moved to different content; only a digest pins exactly what runs.',
+  fix: 'Append the digest: registry/app:1.2.3@sha256:<64 hex>.',
+  check: (pod) => imageContainers(pod).filter((cv) => !/@sha256:[0-9a-f]{64}$/.test(String(cv.c.image ?? '')))
+    .map((cv) => ({ path: [...cv.path, 'image'], message: `${containerLabel(cv)} image ${q(cv.c.image ?? '')} is not pinned by digest` })),
+});
+export const IMAGE_PULL_POLICY = rule(IMAGES, {
+  id: 'HARDENED-IMG-003',
+  title: 'imagePullPolicy Always',
+  severity: RuleSeverity.WARNING,
+  standards: ['kube-score container-image-pull-policy', 'Polaris pullPolicyNotAlways'],
+  explanation: 'With a cached image, a pod can start without the registry re-checking pull credentials, so any pod on the node can use an image pulled for another.',
+  fix: 'Set imagePullPolicy: Always.',
+  check: (pod) => containersOf(pod, ['initContainers', 'containers']).filter((cv) => cv.c.imagePullPolicy !== 'Always')
+    .map((cv) => ({ path: [...cv.path, 'imagePullPolicy'], message: `${containerLabel(cv)} imagePullPolicy is ${q(cv.c.imagePullPolicy ?? '(unset)')}, not Always` })),
+});
+
+// ---------------------------------------------------------------------- service account ---
+const IDENTITY = 'Service accounts';
+const saName = (spec: any): string => String(spec.serviceAccountName || spec.serviceAccount || '');
+export const DEDICATED_SA = rule(IDENTITY, {
+  id: 'HARDENED-SA-001',
+  title: 'Dedicated ServiceAccount (not default)',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes RBAC good practices', 'kube-linter default-service-account', 'NSA/CISA Kubernetes Hardening Guide'],
+  explanation: 'Pods on the namespace\'s `default` ServiceAccount share one identity: a binding for one grants it to all.',
+  fix: 'Create a ServiceAccount per workload and set serviceAccountName.',
+  check: (pod) => {
+    const sa = saName(pod.spec);
+    return sa === '' || sa === 'default'
+      ? [{ path: [...pod.specPath, 'serviceAccountName'], message: sa ? 'the pod runs as the "default" ServiceAccount' : 'the pod sets no serviceAccountName and runs as the "default" ServiceAccount' }]
+      : [];
+  },
+});
+
+export const TOKEN_AUTOMOUNT = rule(IDENTITY, {
+  id: 'HARDENED-SA-002',
+  title: 'No ServiceAccount token unless RBAC is bound',
+  severity: RuleSeverity.ERROR,
+  standards: ['Polaris automountServiceAccountToken', 'NSA/CISA Kubernetes Hardening Guide', 'checks project/automount-token-without-rbac'],
+  explanation: 'A mounted API token that no (Cluster)RoleBinding in the set grants anything is pure attack surface: it only helps an attacker probe the API.',
+  fix: 'Set automountServiceAccountToken: false on the pod (or its ServiceAccount); if the workload needs the API, bind a namespaced Role to its ServiceAccount.',
+  check: (pod, o, ctx) => {
+    const name = saName(pod.spec) || 'default';
+    const ns = nsOf(o);
+    const sa = ctx._index.serviceAccounts.find((s) => String(obj(s.metadata).name) === name && nsOf(s) === ns);
+    const auto = pod.spec.automountServiceAccountToken;
+    const mounted = !(auto === false || (auto == null && sa && sa.automountServiceAccountToken === false));
+    const projectedAt = arr(pod.spec.volumes).findIndex((v) => arr(obj(obj(v).projected).sources).some((s) => isMap(obj(s).serviceAccountToken)));
+    if (!mounted && projectedAt < 0) return [];
+    const bound = ctx._index.bindings.some((b) => arr(b.subjects).map(obj).some((s) => s.kind === 'ServiceAccount' && s.name === name && String(s.namespace ?? nsOf(b)) === ns));
+    if (bound) return [];
+    return mounted
+      ? [{ path: [...pod.specPath, 'automountServiceAccountToken'], message: `the token of ServiceAccount ${q(name)} is automounted but no RoleBinding in the set grants it anything` }]
+      : [{ path: [...pod.specPath, 'volumes', projectedAt], message: `the token of ServiceAccount ${q(name)} is projected but no RoleBinding in the set grants it anything` }];
+  },
+});
+
+export const WORKLOAD_RULES: PolicyRule[] = [
+  READINESS_PROBE, LIVENESS_PROBE, PROBES_DIFFER,
+  REQUESTS, LIMITS, EPHEMERAL_STORAGE,
+  READ_ONLY_ROOT_FS, HIGH_UID_GID,
+  IMAGE_TAG, IMAGE_DIGEST, IMAGE_PULL_POLICY,
+  DEDICATED_SA, TOKEN_AUTOMOUNT,
+];
