@@ -78,6 +78,11 @@ project.addTask('bench', {
   steps: [{ exec: 'tsc -p bench/tsconfig.json' }, { exec: 'node .bench-build/bench/bench.js', receiveArgs: true }],
 });
 
+project.addTask('docs:rules', {
+  description: 'Regenerate the policy rules table in README.md from the rule data',
+  exec: 'ts-node --transpile-only -e "const fs = require(\'fs\'); const t = require(\'./src/policy/rules-table\'); fs.writeFileSync(\'README.md\', t.withRulesTable(fs.readFileSync(\'README.md\', \'utf8\')))"',
+});
+
 project.gitignore.exclude('/dist/', '/bench/results/', '/.bench-build/');
 
 project.synth();

@@ -1,8 +1,8 @@
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as path from 'path';
 import {
-  EncryptedConfig, HealthCheck, NetworkPeer, SealingCertificate, SecureApp, StorageAccessMode, WorkloadClass,
+  EncryptedConfig, HardenedChart, HealthCheck, NetworkPeer, SealingCertificate, SecureApp, StorageAccessMode, WorkloadClass,
   WorkloadPriorityClasses,
 } from './index';
 
@@ -14,10 +14,12 @@ import {
  *   (critical, fixed replicas, shared storage, egress to its database network).
  */
 export function buildExample(app: App): void {
-  const platform = new Chart(app, 'platform');
+  const platform = new HardenedChart(app, 'platform');
   new WorkloadPriorityClasses(platform, 'priority-classes');
 
-  const shop = new Chart(app, 'shop', { namespace: 'shop' });
+  // The shop namespace, with Pod Security Admission enforcing `restricted`; every object in the
+  // chart is checked against the policy rules at synth.
+  const shop = new HardenedChart(app, 'shop', { namespace: 'shop', createNamespace: true });
 
   const webConfig = new kplus.ConfigMap(shop, 'web-config', {
     data: { LOG_LEVEL: 'info', FEATURE_FLAGS: 'checkout-v2' },

@@ -47,10 +47,13 @@ export const LIVENESS_PROBE = probeRule('HARDENED-PROBE-002', 'livenessProbe',
 export const PROBES_DIFFER = rule(PROBES, {
   id: 'HARDENED-PROBE-003',
   title: 'Liveness and readiness probes differ',
-  severity: RuleSeverity.ERROR,
+  // A warning, not an error: a TCP socket cannot tell "alive" from "ready", so an app with only
+  // a port to probe (SecureApp's default HealthCheck.tcp()) has no honest second probe. kube-score
+  // rates this Critical; we report it on every synth and document how to clear it.
+  severity: RuleSeverity.WARNING,
   standards: ['kube-score pod-probes-identical'],
-  explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load), which turns an overload into an outage.',
-  fix: 'Make the liveness probe check only that the process is alive (e.g. a different path such as /healthz).',
+  explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load or while a dependency is down), which turns an overload into an outage.',
+  fix: 'Give the app a liveness check of its own that only tests that the process is alive, e.g. HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' })',
   skipBatch: true,
   check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
     const a = obj(cv.c.readinessProbe);
