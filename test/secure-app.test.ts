@@ -607,3 +607,24 @@ describe('EncryptedConfig attached to a SecureApp', () => {
     expect(() => new SecureApp(shop, 'web', { image: IMAGE, config: [db] })).toThrow(/shop\/web: invalid config\[0\].*namespace "other".*Fix:/);
   });
 });
+
+describe('our own policy rules accept SecureApp output', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HardenedChart } = require('../src');
+  test.each<[string, Partial<SecureAppProps>]>([
+    ['defaults (TCP probes)', {}],
+    ['http probes, class, config, writable paths', { healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', startupProbe: true }), workloadClass: WorkloadClass.CRITICAL, writablePaths: ['/tmp'] }],
+    ['fixed replicas and storage', { autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi' }] }],
+    ['no ingress, egress to a CIDR', { ingressFrom: [], egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { ports: [5432] })] }],
+  ])('%s: no policy errors', (_label, props) => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop', createNamespace: true, printWarnings: false });
+    new SecureApp(c, 'web', { image: IMAGE, ...props });
+    expect(() => synth(c)).not.toThrow();
+    const report = c.policyReport();
+    expect(report.errors).toBe(0);
+    const warnings = report.findings.map((f: any) => f.ruleId);
+    // Tag-pinned image: the digest warning; TCP default: identical probes (both documented).
+    for (const w of warnings) expect(['HARDENED-IMG-002', 'HARDENED-PROBE-003']).toContain(w);
+    expect(warnings).toContain('HARDENED-IMG-002');
+  });
+});
