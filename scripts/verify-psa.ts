@@ -1,7 +1,7 @@
 /*
  * Verifies the PSS rules against the upstream Pod Security Admission test data
  * (kubernetes/pod-security-admission test/testdata/{baseline,restricted}/v1.N/{pass,fail}/*.yaml):
- *   MINV=25 npx ts-node --transpile-only bench/verify-psa.ts /path/to/pod-security-admission/test/testdata
+ *   MINV=25 npx ts-node --transpile-only scripts/verify-psa.ts /path/to/pod-security-admission/test/testdata
  * Every `fail` pod must get a PSS finding at that version and level, every `pass` pod none.
  * Versions before 1.25 differ by design: controls introduced later still apply (stricter), and
  * the pre-1.19 seccomp annotations are not modelled.

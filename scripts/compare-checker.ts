@@ -1,7 +1,7 @@
 /*
  * Compares `cdk8s-hardened check DIR` with the independent checker's JSON report
  * (`/work/shared/checks/run.sh DIR --json FILE`), for the checks our rules implement:
- *   npx ts-node --transpile-only bench/compare-checker.ts DIR FILE
+ *   npx ts-node --transpile-only scripts/compare-checker.ts DIR FILE
  * For each checker finding of a mapped check, looks for a finding of a corresponding rule on the
  * same object; prints matched/missed per check.
  */
@@ -50,7 +50,7 @@ for (const f of theirs.findings) {
   const rules = MAP[f.id];
   if (!rules) { unmapped++; continue; }
   const ref = String(f.ref).split(' ')[0];
-  const row = rows.get(f.id) ?? { n: 0, matched: 0, missed: [], severity: f.severity };
+  const row = rows.get(f.id) ?? { n: 0, matched: 0, missed: [] as string[], severity: f.severity };
   row.n++;
   if (rules.some((r) => have.has(`${ref}|HARDENED-${r}`))) row.matched++;
   else row.missed.push(`${ref}: ${f.message}`);
