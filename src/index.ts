@@ -9,3 +9,5 @@ export { ContainerResources, ResourceRange, DEFAULT_RESOURCES } from './hardenin
 export * from './hardening/workload-class';
 export * from './constructs/secure-app';
 export * from './constructs/workload-priority-classes';
+export { ApiTokenOptions, API_TOKEN_MOUNT_PATH } from './hardening/pod';
+export * from './constructs/namespace-role';
