@@ -335,8 +335,17 @@ describe('refused outright', () => {
     expectError({ rules: [rule([''], ['configmaps'], ['get'], [])] }, 'rules[0].resourceNames', '[]', 'means every object');
     expectError({ rules: [rule([''], ['configmaps'], ['get'], ['*'])] }, 'rules[0].resourceNames', '"*"', 'not a wildcard');
     expectError({ rules: [rule([''], ['configmaps'], ['get'], ['a/b'])] }, 'rules[0].resourceNames', '"a/b"', 'not an object name');
-    expectError({ rules: [rule([''], ['configmaps'], ['get', 'create'], ['a'])] }, 'rules[0].verbs', '["create"]', 'grants no create at all', 'move create to a rule without resourceNames');
+    expectError({ rules: [rule([''], ['configmaps'], ['get', 'create'], ['a'])] }, 'rules[0].verbs', '["create"]', 'grants no create on it at all', 'move create on configmaps to a rule without resourceNames');
     expectError({ rules: [rule([''], ['configmaps'], ['deletecollection'], ['a'])] }, 'rules[0].verbs', '["deletecollection"]', 'cannot be restricted by resourceNames');
+    expectError({ rules: [rule([''], ['pods', 'pods/eviction'], ['create'], ['a'])] }, 'rules[0].verbs', '["create"]', 'on pods cannot be restricted');
+  });
+
+  test('create on a subresource of a named object can be restricted by name', () => {
+    expect(render({ rules: [rule([''], ['pods/eviction'], ['create'], ['web-0'])] }).roleJson.rules)
+      .toEqual([{ apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'], resourceNames: ['web-0'] }]);
+    const token = rule([''], ['serviceaccounts/token'], ['create'], ['worker']);
+    expectError({ rules: [token] }, 'rules[0]', '"resourceNames":["worker"]', '(HARDENED-RBAC-TOKEN)');
+    expect(render({ rules: [token], acknowledge: [{ ruleId: RbacRisk.TOKEN, reason: 'the broker hands worker tokens to sandboxes' }] }).roleJson.rules).toEqual([token]);
   });
 
   test('no namespace anywhere', () => {

@@ -23,8 +23,9 @@ export interface RoleRule {
   /** Verbs: get, list, watch, create, update, patch, delete, deletecollection. */
   readonly verbs: string[];
   /**
-   * Only these objects. `create` and `deletecollection` cannot be restricted by name, and `list`
-   * and `watch` then need a `metadata.name` field selector.
+   * Only these objects. `create` and `deletecollection` of top-level resources cannot be
+   * restricted by name (subresources such as `serviceaccounts/token` can), and `list` and
+   * `watch` then need a `metadata.name` field selector.
    * @default - every object of the resources in the namespace
    */
   readonly resourceNames?: string[];
@@ -413,10 +414,14 @@ export class NamespaceRole extends Construct {
           throw propError(this, `${at}.resourceNames`, n, 'not an object name', 'use the object\'s metadata.name');
         }
       }
+      // A new object's name is not in the request URL when it is authorized, so create (and
+      // deletecollection) on a top-level resource never matches a named rule. Subresources of a
+      // named object (serviceaccounts/<name>/token, pods/<name>/exec) do carry the name.
+      const topLevel = resources.filter(r => !r.includes('/'));
       const unnamed = verbs.filter(v => v === 'create' || v === 'deletecollection');
-      if (unnamed.length > 0) {
-        throw propError(this, `${at}.verbs`, unnamed, `${unnamed.join(' and ')} cannot be restricted by resourceNames (the name is not known when the request is authorized), so this rule grants no ${unnamed.join(' or ')} at all`,
-          `move ${unnamed.join(' and ')} to a rule without resourceNames`);
+      if (unnamed.length > 0 && topLevel.length > 0) {
+        throw propError(this, `${at}.verbs`, unnamed, `${unnamed.join(' and ')} on ${topLevel.join(', ')} cannot be restricted by resourceNames (the new object's name is not known when the request is authorized), so this rule grants no ${unnamed.join(' or ')} on ${topLevel.length > 1 ? 'them' : 'it'} at all`,
+          `move ${unnamed.join(' and ')} on ${topLevel.join(', ')} to a rule without resourceNames`);
       }
     }
 
