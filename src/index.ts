@@ -15,3 +15,5 @@ export { SealingScope, SealingError } from './sealing/seal';
 export * from './testing';
 export * from './policy';
 export * from './constructs/hardened-chart';
+export { ApiTokenOptions, API_TOKEN_MOUNT_PATH } from './hardening/pod';
+export * from './constructs/namespace-role';

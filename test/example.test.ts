@@ -45,6 +45,34 @@ describe('example app (src/main.ts)', () => {
     expect(yaml()).toBe(first);
   });
 
+  test('only the web app, which is granted a role, gets an API token; automount stays off everywhere', () => {
+    const bound = new Set(charts.shop.filter(o => o.kind === 'RoleBinding').flatMap(b => b.subjects)
+      .filter((s: any) => s.kind === 'ServiceAccount').map((s: any) => s.name));
+    expect([...bound]).toEqual(['web']);
+    for (const d of charts.shop.filter(o => o.kind === 'Deployment')) {
+      const spec = d.spec.template.spec;
+      const token = (spec.volumes ?? []).some((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
+      expect({ name: d.metadata.name, token }).toEqual({ name: d.metadata.name, token: bound.has(spec.serviceAccountName) });
+      expect(spec.automountServiceAccountToken).toBe(false);
+    }
+    for (const sa of charts.shop.filter(o => o.kind === 'ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
+  });
+
+  test('the web app reads only its own ConfigMap; the team gets no Secrets and no exec', () => {
+    const roles = Object.fromEntries(charts.shop.filter(o => o.kind === 'Role').map(r => [r.metadata.name, r.rules]));
+    const webConfig = charts.shop.find(o => o.kind === 'ConfigMap').metadata.name;
+    expect(roles['web-config-reader']).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: [webConfig], verbs: ['get', 'list', 'watch'] }]);
+    const team = roles['shop-developers-view'].flatMap((r: any) => r.resources);
+    for (const r of ['secrets', 'pods/exec', 'pods/attach', 'pods/portforward']) expect(team).not.toContain(r);
+    for (const r of roles['shop-developers-view']) expect(r.verbs).toEqual(['get', 'list', 'watch']);
+    expect(charts.shop.some(o => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+  });
+
+  test('the web app may reach the API server it has a token for', () => {
+    const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
+    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] });
+  });
+
   test('snapshot', () => {
     expect(charts).toMatchSnapshot();
   });

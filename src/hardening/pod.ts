@@ -108,6 +108,33 @@ export interface HardenedPodOptions {
   readonly probes?: RenderedProbes;
 }
 
+/** Where the API token, CA bundle and namespace are mounted: the path of the automounted token. */
+export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The projected API token of a workload that is granted a role. */
+export interface ApiTokenOptions {
+  /**
+   * Lifetime of the token; the kubelet replaces it at 80% of its life. The API server accepts
+   * 600 (10 minutes) and more; tokens longer than a day are refused here.
+   * @default 3600
+   */
+  readonly expirationSeconds?: number;
+  /**
+   * Intended audience of the token. A token with another audience is not accepted by the API
+   * server unless it is configured for it.
+   * @default - the API server's own audience
+   */
+  readonly audience?: string;
+}
+
+/** The pod builder behind each workload ServiceAccount (so a role binding can find the pod). */
+const PODS_BY_SERVICE_ACCOUNT = new WeakMap<object, HardenedPod>();
+
+/** The hardened pod that runs as `serviceAccount`, if this library created that ServiceAccount. */
+export function hardenedPodOf(serviceAccount: object): HardenedPod | undefined {
+  return PODS_BY_SERVICE_ACCOUNT.get(serviceAccount);
+}
+
 const SENSITIVE_ENV = /pass(word|wd)?|secret|token|bearer|api[-_]?key|private[-_]?key|credential|access[-_]?key/i;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -136,6 +163,7 @@ export class HardenedPod {
   private readonly priorityClassName?: string;
   private readonly runAsUser: number;
   private readonly runAsGroup: number;
+  private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
     const name = props.name ?? Names.toDnsLabel(scope);
@@ -228,6 +256,50 @@ export class HardenedPod {
       // No API token unless a role is bound: a stolen token is a foothold in the cluster.
       automountServiceAccountToken: false,
     });
+    PODS_BY_SERVICE_ACCOUNT.set(this.serviceAccount, this);
+  }
+
+  /**
+   * Gives the container a short-lived, audience-bound API token: a projected volume with a
+   * `serviceAccountToken`, the cluster CA (`kube-root-ca.crt`) and the namespace, mounted
+   * read-only where the automounted token would be, so client libraries work unchanged.
+   * `automountServiceAccountToken` stays false on the pod and the ServiceAccount. Called when a
+   * role is bound to the workload's ServiceAccount; calling it again with the same options is a no-op.
+   */
+  public enableApiToken(options: ApiTokenOptions = {}, owner = 'API token'): void {
+    const expirationSeconds = options.expirationSeconds ?? 3600;
+    checkInteger(this.scope, 'apiToken.expirationSeconds', expirationSeconds, 600, 86400,
+      'use 600 (the API server\'s minimum) to 86400 seconds; 3600 by default');
+    if (options.audience !== undefined && (typeof options.audience !== 'string' || options.audience.trim() === '')) {
+      throw propError(this.scope, 'apiToken.audience', options.audience, 'an empty audience', 'leave it unset for the API server\'s audience');
+    }
+    const wanted = { expirationSeconds, audience: options.audience };
+    if (this.apiToken) {
+      if (this.apiToken.expirationSeconds !== wanted.expirationSeconds || this.apiToken.audience !== wanted.audience) {
+        throw propError(this.scope, 'apiToken', wanted, `the API token is already projected with ${JSON.stringify(this.apiToken)} and a pod has one token`,
+          'request the same token options everywhere the workload is granted a role');
+      }
+      return;
+    }
+    this.apiToken = wanted;
+    this.addVolume({
+      name: 'kube-api-access',
+      projected: {
+        // Readable by the pod's group only (fsGroup), like mounted secrets.
+        defaultMode: 0o440,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds, audience: options.audience } },
+          // Published in every namespace by the cluster (RootCAConfigMap, GA since 1.21).
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    }, { name: 'kube-api-access', mountPath: API_TOKEN_MOUNT_PATH, readOnly: true }, owner);
+  }
+
+  /** Whether the workload has an API token (a role is bound to its ServiceAccount). */
+  public get apiTokenEnabled(): boolean {
+    return this.apiToken !== undefined;
   }
 
   private readonly mountPaths = new Map<string, string>();
