@@ -9,3 +9,4 @@ export { ContainerResources, ResourceRange, DEFAULT_RESOURCES } from './hardenin
 export * from './hardening/workload-class';
 export * from './constructs/secure-app';
 export * from './constructs/workload-priority-classes';
+export * from './constructs/batch-job';
