@@ -236,6 +236,10 @@ export class BatchJob extends Construct implements INetworkTarget {
     else this.refuseCronOnly(props);
 
     const jobSpec = this.resolveJobSpec(props, scheduled);
+    if (scheduled && typeof props.name === 'string' && props.name.length > CRONJOB_MAX_NAME) {
+      throw propError(this, 'name', props.name, `longer than ${CRONJOB_MAX_NAME} characters: the CronJob controller names each Job "<name>-<11 digits>", and Job names have at most 63`,
+        `use at most ${CRONJOB_MAX_NAME} characters, e.g. ${JSON.stringify(props.name.slice(0, CRONJOB_MAX_NAME).replace(/-+$/, ''))}`);
+    }
 
     const pod = new HardenedPod(this, props, { component: 'job', maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63 });
     this._pod = pod;

@@ -75,7 +75,7 @@ export function checkSchedule(scope: IConstruct, prop: string, schedule: string)
             f.names ? `use numbers or the three-letter names ${f.names.join(', ')}` : 'use numbers, "*", ",", "-" and "/" in this field');
         }
         if (i === 4 && /^\d+$/.test(token) && Number(token) > 6 && !part.includes(`/${token}`)) {
-          fail(`the day of week field ${JSON.stringify(field)} has ${token}; Kubernetes accepts 0-6 (0 is Sunday)`, 'write Sunday as 0 or "sun"');
+          fail(`the day of week field ${JSON.stringify(field)} uses ${token}; Kubernetes accepts 0-6 (0 is Sunday)`, 'write Sunday as 0 or "sun"');
         }
       }
     }
