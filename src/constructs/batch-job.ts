@@ -410,7 +410,8 @@ export class BatchJob extends Construct implements INetworkTarget {
 
   /** Whole seconds of a Duration, at least `min`, at most a year. */
   private seconds(prop: string, value: Duration, min: number, fix: string): number {
-    if (!(value instanceof Duration)) {
+    // Duck-typed: an app may load a second copy of cdk8s, whose Durations are not `instanceof` ours.
+    if (typeof (value as Duration | undefined)?.toSeconds !== 'function') {
       throw propError(this, prop, value, 'must be a cdk8s Duration', `write it like Duration.minutes(30); ${fix}`);
     }
     let seconds: number;
@@ -426,6 +427,6 @@ export class BatchJob extends Construct implements INetworkTarget {
   }
 
   private show(value: unknown): unknown {
-    return value instanceof Duration ? value.toHumanString() : value;
+    return typeof (value as Duration | undefined)?.toHumanString === 'function' ? (value as Duration).toHumanString() : value;
   }
 }
