@@ -17,3 +17,4 @@ export * from './policy';
 export * from './constructs/hardened-chart';
 export { ApiTokenOptions, API_TOKEN_MOUNT_PATH } from './hardening/pod';
 export * from './constructs/namespace-role';
+export * from './constructs/batch-job';

@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as path from 'path';
 import {
-  EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, RoleRules, SealingCertificate, SecureApp,
-  StorageAccessMode, Subject, WorkloadClass, WorkloadPriorityClasses,
+  BatchJob, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, PodFailureRule, RoleRules,
+  SealingCertificate, SecureApp, StorageAccessMode, Subject, WorkloadClass, WorkloadPriorityClasses,
 } from './index';
 
 /**
@@ -18,11 +18,13 @@ const EXAMPLE_API_SERVER = NetworkPeer.ipBlock('10.0.0.10/32', { ports: [6443] }
  * The example app: `npm run synth` writes dist/*.k8s.yaml.
  *
  * - platform: the PriorityClasses behind the workload classes (deployed once per cluster).
- * - shop: a web front end (autoscaled, HTTP health checks, config as files) and an API
- *   (critical, fixed replicas, shared storage, egress to its database network). The web app
- *   also reads its own ConfigMap through the Kubernetes API (a NamespaceRole limited to that
- *   ConfigMap, hence a projected API token and egress to the API server), and the team's group
- *   may view the namespace's workloads (no Secrets, no exec).
+ * - shop: a web front end (autoscaled, HTTP health checks, config as files), an API
+ *   (critical, fixed replicas, shared storage, sealed database credentials, egress to its
+ *   database network), the API's one-off database migration (a Job) and a nightly report (a
+ *   CronJob) that reads the API. The web app also reads its own ConfigMap through the
+ *   Kubernetes API (a NamespaceRole limited to that ConfigMap, hence a projected API token and
+ *   egress to the API server), and the team's group may view the namespace's workloads (no
+ *   Secrets, no exec).
  */
 export function buildExample(app: App): void {
   const platform = new HardenedChart(app, 'platform');
@@ -46,9 +48,12 @@ export function buildExample(app: App): void {
     },
   });
 
+  const databaseNetwork = NetworkPeer.ipBlock('10.20.0.0/24', { ports: [5432] });
+  const apiImage = 'ghcr.io/acme/api:3.2.1@sha256:4b1f9d2c7a8e6f5d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d';
+
   const api = new SecureApp(shop, 'api', {
     name: 'api',
-    image: 'ghcr.io/acme/api:3.2.1@sha256:4b1f9d2c7a8e6f5d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d',
+    image: apiImage,
     port: 9090,
     workloadClass: WorkloadClass.CRITICAL,
     resources: {
@@ -62,7 +67,33 @@ export function buildExample(app: App): void {
     storage: [{ mountPath: '/var/lib/api/uploads', size: '20Gi', accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'shared-nfs' }],
     writablePaths: ['/tmp'],
     config: [db], // files under /etc/secrets/db-credentials, never environment variables
-    egressTo: [NetworkPeer.ipBlock('10.20.0.0/24', { ports: [5432] })],
+    egressTo: [databaseNetwork],
+  });
+
+  // A Job's pod template is immutable: the name carries the version, so each release runs
+  // its own migration instead of failing to update the previous one.
+  new BatchJob(shop, 'api-migrate', {
+    name: 'api-migrate-3-2-1',
+    image: apiImage,
+    command: ['/app/migrate'],
+    args: ['up'],
+    workloadClass: WorkloadClass.STANDARD,
+    backoffLimit: 1,
+    activeDeadline: Duration.minutes(15),
+    config: [db],
+    // Exit code 2: the schema is in a state the migration cannot handle; retrying cannot help.
+    podFailurePolicy: [PodFailureRule.failJobOnExitCodes([2]), PodFailureRule.ignoreDisruptions()],
+    egressTo: [databaseNetwork],
+  });
+
+  new BatchJob(shop, 'nightly-report', {
+    name: 'nightly-report',
+    image: 'ghcr.io/acme/report:2.0.0@sha256:7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c',
+    schedule: '0 3 * * *',
+    timeZone: 'Etc/UTC',
+    workloadClass: WorkloadClass.BATCH,
+    writablePaths: ['/tmp'],
+    egressTo: [NetworkPeer.workload(api)],
   });
 
   const web = new SecureApp(shop, 'web', {

@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
-import { HealthCheck, SecureApp, StorageAccessMode } from '../src';
+import { Chart, Duration, Testing } from 'cdk8s';
+import { BatchJob, CompletionMode, ConcurrencyPolicy, HealthCheck, JobRestartPolicy, SecureApp, StorageAccessMode } from '../src';
 import { one, podSpec, synth } from './helpers/k8s';
 
 /** `@default` of every prop of every interface in a source file: { Interface: { prop: text } }. */
@@ -40,7 +40,7 @@ function renderDefault(props: any = {}) {
 test('every optional prop of the public interfaces documents a default', () => {
   const internal = new Set(['HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
@@ -131,4 +131,75 @@ test('HealthCheck defaults match the rendered probes', () => {
   const withStartup = renderDefault({ healthCheck: HealthCheck.http('/ready', { startupProbe: true }) }).container.startupProbe;
   expect(t.startupTimeoutSeconds).toBe(String(withStartup.periodSeconds * withStartup.failureThreshold));
   expect(health.ExecHealthCheckOptions.livenessCommand).toMatch(/the readiness command/);
+});
+
+const batch = documentedDefaults('constructs/batch-job.ts');
+
+function renderBatch(props: any = {}) {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  new BatchJob(chart, 'report', { image: 'ghcr.io/acme/report:1.0.0', ...props });
+  const manifest = synth(chart);
+  const workload = one(manifest, props.schedule ? 'CronJob' : 'Job');
+  const jobSpec = props.schedule ? workload.spec.jobTemplate.spec : workload.spec;
+  return { manifest, workload, jobSpec, pod: podSpec(workload), container: podSpec(workload).containers[0] };
+}
+
+/** Seconds of a documented `Duration.<unit>(<n>)`. */
+function durationSeconds(doc: string): number {
+  const m = /Duration\.(seconds|minutes|hours|days)\((\d+)\)/.exec(doc);
+  expect(m).not.toBeNull();
+  return (Duration as any)[m![1]](Number(m![2])).toSeconds();
+}
+
+/** The enum member a documented `Enum.MEMBER` names. */
+function enumValue(doc: string, e: Record<string, string>, name: string): string {
+  const m = new RegExp(`^${name}\\.(\\w+)$`).exec(doc);
+  expect(m).not.toBeNull();
+  return e[m![1]];
+}
+
+test('BatchJobProps defaults match the rendered Job', () => {
+  const d = batch.BatchJobProps;
+  const { jobSpec, pod } = renderBatch();
+  expect(d.backoffLimit).toBe(String(jobSpec.backoffLimit));
+  expect(durationSeconds(d.activeDeadline)).toBe(jobSpec.activeDeadlineSeconds);
+  expect(d.ttlAfterFinished).toMatch(/^- Duration\.\w+\(\d+\) for a standalone Job; not set on a CronJob's Jobs$/);
+  expect(durationSeconds(d.ttlAfterFinished)).toBe(jobSpec.ttlSecondsAfterFinished);
+  expect(enumValue(d.restartPolicy, JobRestartPolicy, 'JobRestartPolicy')).toBe(pod.restartPolicy);
+  expect(d.parallelism).toBe(String(jobSpec.parallelism));
+  expect(d.completions).toMatch(/^- unset/);
+  expect(jobSpec.completions).toBeUndefined();
+  expect(enumValue(d.completionMode, CompletionMode, 'CompletionMode')).toBe(jobSpec.completionMode);
+  expect(d.podFailurePolicy).toMatch(/^- none/);
+  expect(jobSpec.podFailurePolicy).toBeUndefined();
+  expect(d.suspend).toBe('false');
+  expect(jobSpec.suspend ?? false).toBe(false);
+  expect(d.schedule).toMatch(/^- no schedule: a Job/);
+  expect(pod.priorityClassName).toBeUndefined();
+});
+
+test('BatchJobProps defaults match the rendered CronJob', () => {
+  const d = batch.BatchJobProps;
+  const { workload, jobSpec, pod } = renderBatch({ schedule: '0 3 * * *' });
+  expect(enumValue(d.concurrencyPolicy, ConcurrencyPolicy, 'ConcurrencyPolicy')).toBe(workload.spec.concurrencyPolicy);
+  expect(durationSeconds(d.startingDeadline)).toBe(workload.spec.startingDeadlineSeconds);
+  expect(d.successfulJobsHistoryLimit).toBe(String(workload.spec.successfulJobsHistoryLimit));
+  expect(d.failedJobsHistoryLimit).toBe(String(workload.spec.failedJobsHistoryLimit));
+  expect(d.suspend).toBe(String(workload.spec.suspend));
+  expect(d.timeZone).toMatch(/kube-controller-manager/);
+  expect(workload.spec.timeZone).toBeUndefined();
+  // The job template carries the same Job defaults, except the TTL.
+  expect(d.backoffLimit).toBe(String(jobSpec.backoffLimit));
+  expect(durationSeconds(d.activeDeadline)).toBe(jobSpec.activeDeadlineSeconds);
+  expect(jobSpec.ttlSecondsAfterFinished).toBeUndefined();
+  expect(enumValue(d.restartPolicy, JobRestartPolicy, 'JobRestartPolicy')).toBe(pod.restartPolicy);
+});
+
+test('BatchJob applies the WorkloadProps and ContainerResources defaults like SecureApp', () => {
+  const job = renderBatch({ writablePaths: ['/tmp'] });
+  const app = renderDefault({ writablePaths: ['/tmp'] });
+  expect(pod.WorkloadProps.runAsUser).toBe(String(job.pod.securityContext.runAsUser));
+  expect(pod.WorkloadProps.runAsGroup).toBe(String(job.pod.securityContext.runAsGroup));
+  expect(pod.WorkloadProps.writablePathSizeLimit).toBe(`'${job.pod.volumes[0].emptyDir.sizeLimit}'`);
+  expect(job.container.resources).toEqual(app.container.resources);
 });

@@ -1,6 +1,8 @@
 import { Testing } from 'cdk8s';
 import { buildExample } from '../src/main';
-import { schemaErrors } from './helpers/k8s';
+import { podSpec, schemaErrors } from './helpers/k8s';
+
+const WORKLOADS = new Set(['Deployment', 'Job', 'CronJob']);
 
 describe('example app (src/main.ts)', () => {
   const app = Testing.app();
@@ -17,15 +19,15 @@ describe('example app (src/main.ts)', () => {
 
   test('every PriorityClass a pod names is deployed by the example', () => {
     const classes = new Set(charts.platform.filter(o => o.kind === 'PriorityClass').map(o => o.metadata.name));
-    const named = charts.shop.filter(o => o.kind === 'Deployment').map(o => o.spec.template.spec.priorityClassName);
-    expect(named.length).toBeGreaterThan(0);
+    const named = charts.shop.filter(o => WORKLOADS.has(o.kind)).map(o => podSpec(o).priorityClassName);
+    expect(named).toHaveLength(4);
     for (const n of named) expect(classes).toContain(n);
   });
 
   test('every ServiceAccount, ConfigMap and PVC a pod refers to exists in the output', () => {
     const names = (kind: string) => new Set(charts.shop.filter(o => o.kind === kind).map(o => o.metadata.name));
-    for (const d of charts.shop.filter(o => o.kind === 'Deployment')) {
-      const spec = d.spec.template.spec;
+    for (const d of charts.shop.filter(o => WORKLOADS.has(o.kind))) {
+      const spec = podSpec(d);
       expect(names('ServiceAccount')).toContain(spec.serviceAccountName);
       for (const v of spec.volumes ?? []) {
         if (v.configMap) expect(names('ConfigMap')).toContain(v.configMap.name);
@@ -71,6 +73,23 @@ describe('example app (src/main.ts)', () => {
   test('the web app may reach the API server it has a token for', () => {
     const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
     expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] });
+  });
+
+  test('a one-off migration Job and a nightly CronJob in the BATCH class', () => {
+    const migrate = charts.shop.find(o => o.kind === 'Job');
+    expect(migrate.metadata.name).toBe('api-migrate-3-2-1');
+    expect(migrate.spec.ttlSecondsAfterFinished).toBe(86400);
+    const nightly = charts.shop.find(o => o.kind === 'CronJob');
+    expect(nightly.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' });
+    expect(podSpec(nightly).priorityClassName).toBe('hardened-batch');
+    // The migration reaches the database network the API uses, on the database port only.
+    const policy = (name: string) => charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+    expect(policy('api-migrate-3-2-1').spec.egress[1]).toEqual(policy('api').spec.egress[1]);
+    expect(policy('api-migrate-3-2-1').spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    for (const name of ['api-migrate-3-2-1', 'nightly-report']) {
+      expect(policy(name).spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy(name).spec.ingress).toBeUndefined();
+    }
   });
 
   test('snapshot', () => {

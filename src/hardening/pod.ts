@@ -106,6 +106,12 @@ export interface HardenedPodOptions {
   readonly ports?: k8s.ContainerPort[];
   /** Readiness/liveness/startup probes (serving workloads). */
   readonly probes?: RenderedProbes;
+  /**
+   * Longest `metadata.name` the workload's objects accept (a CronJob's is 52: its Jobs append
+   * an 11-character suffix). Derived names are shortened to fit; a longer `name` is refused.
+   * @default 63
+   */
+  readonly maxNameLength?: number;
 }
 
 /** Where the API token, CA bundle and namespace are mounted: the path of the automounted token. */
@@ -166,8 +172,13 @@ export class HardenedPod {
   private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
-    const name = props.name ?? Names.toDnsLabel(scope);
+    const maxNameLength = options.maxNameLength ?? 63;
+    const name = props.name ?? Names.toDnsLabel(scope, { maxLen: maxNameLength });
     if (props.name !== undefined) checkDnsLabel(scope, 'name', props.name);
+    if (name.length > maxNameLength) {
+      throw propError(scope, 'name', name, `longer than ${maxNameLength} characters, the most this kind of workload accepts`,
+        `use at most ${maxNameLength} characters, e.g. ${JSON.stringify(name.slice(0, maxNameLength).replace(/-+$/, ''))}`);
+    }
     if (!/^[a-z]/.test(name)) {
       throw propError(scope, 'name', name, 'must start with a letter (it is also a Service and container name)', `use ${JSON.stringify(`app-${name}`)}`);
     }
