@@ -119,7 +119,71 @@ export function selectorMatches(selector: unknown, labels: unknown): boolean {
   return true;
 }
 
-/** Indexes over an object set for the cross-object rules. */
+/**
+ * Objects with a label selector (NetworkPolicies, PodDisruptionBudgets), bucketed by namespace
+ * and by the first `matchLabels` entry, so the candidates for a pod are found without scanning
+ * every object: a selector that requires `k=v` can only match pods labelled `k=v`. Candidates
+ * still have to be checked with `selectorMatches`.
+ */
+export class SelectorIndex {
+  private readonly byNamespace = new Map<string, { unbucketed: any[]; byLabel: Map<string, any[]> }>();
+
+  constructor(items: any[], private readonly selectorOf: (o: any) => unknown) {
+    for (const item of items) {
+      const ns = nsOf(item);
+      let entry = this.byNamespace.get(ns);
+      if (!entry) this.byNamespace.set(ns, entry = { unbucketed: [], byLabel: new Map() });
+      const first = Object.entries(obj(obj(selectorOf(item)).matchLabels))[0];
+      if (first) {
+        const key = `${first[0]}=${String(first[1])}`;
+        const bucket = entry.byLabel.get(key);
+        if (bucket) bucket.push(item); else entry.byLabel.set(key, [item]);
+      } else {
+        entry.unbucketed.push(item);
+      }
+    }
+  }
+
+  /** The objects in `namespace` whose selector matches `labels`. */
+  public matching(namespace: string, labels: unknown): any[] {
+    const entry = this.byNamespace.get(namespace);
+    if (!entry) return [];
+    const l = obj(labels);
+    const candidates = [...entry.unbucketed];
+    for (const [k, v] of Object.entries(l)) candidates.push(...(entry.byLabel.get(`${k}=${String(v)}`) ?? []));
+    return candidates.filter((c) => selectorMatches(this.selectorOf(c), l));
+  }
+}
+
+/** Pod-running workloads bucketed by namespace and by each pod label, for "does a selector match any pod". */
+export class PodLabelIndex {
+  private readonly byNamespace = new Map<string, { all: any[]; byLabel: Map<string, any[]> }>();
+
+  constructor(workloads: any[]) {
+    for (const w of workloads) {
+      const ns = nsOf(w);
+      let entry = this.byNamespace.get(ns);
+      if (!entry) this.byNamespace.set(ns, entry = { all: [], byLabel: new Map() });
+      entry.all.push(w);
+      for (const [k, v] of Object.entries(obj(podOf(w)?.meta.labels))) {
+        const key = `${k}=${String(v)}`;
+        const bucket = entry.byLabel.get(key);
+        if (bucket) bucket.push(w); else entry.byLabel.set(key, [w]);
+      }
+    }
+  }
+
+  /** Whether `selector` matches the pods of some workload in `namespace`. */
+  public anyMatches(namespace: string, selector: unknown): boolean {
+    const entry = this.byNamespace.get(namespace);
+    if (!entry) return false;
+    const first = Object.entries(obj(obj(selector).matchLabels))[0];
+    const candidates = first ? entry.byLabel.get(`${first[0]}=${String(first[1])}`) ?? [] : entry.all;
+    return candidates.some((w) => selectorMatches(selector, podOf(w)!.meta.labels));
+  }
+}
+
+/** Indexes over an object set for the cross-object rules (built once per evaluation). */
 export interface ObjectIndex {
   readonly workloads: any[];
   readonly serviceAccounts: any[];
@@ -128,18 +192,62 @@ export interface ObjectIndex {
   readonly networkPolicies: any[];
   readonly pdbs: any[];
   readonly hpas: any[];
+  /** NetworkPolicies by the pods they select (a missing podSelector selects every pod). */
+  readonly networkPoliciesFor: SelectorIndex;
+  /** PodDisruptionBudgets by the pods they select. */
+  readonly pdbsFor: SelectorIndex;
+  /** Workloads by their pod labels. */
+  readonly podLabels: PodLabelIndex;
+  /** HPAs by `namespace/kind (lower case)/name` of their scale target. */
+  readonly hpaByTarget: Map<string, any>;
+  /** ServiceAccounts by `namespace/name`. */
+  readonly serviceAccountByName: Map<string, any>;
+  /** `namespace/name` of every ServiceAccount a (Cluster)RoleBinding in the set names. */
+  readonly boundServiceAccounts: Set<string>;
 }
 
 export function buildIndex(objects: readonly PolicyObject[]): ObjectIndex {
   const all = objects.map((o) => o.json).filter(isMap);
+  const workloads = all.filter(runsPods);
+  const serviceAccounts = all.filter((o) => isKind(o, 'ServiceAccount', ['']));
+  const bindings = all.filter((o) => isKind(o, 'RoleBinding', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRoleBinding', ['rbac.authorization.k8s.io']));
+  const networkPolicies = all.filter((o) => isKind(o, 'NetworkPolicy', ['networking.k8s.io']));
+  const pdbs = all.filter((o) => isKind(o, 'PodDisruptionBudget', ['policy']));
+  const hpas = all.filter((o) => isKind(o, 'HorizontalPodAutoscaler', ['autoscaling']));
+  const hpaByTarget = new Map<string, any>();
+  for (const h of hpas) {
+    const ref = obj(obj(h.spec).scaleTargetRef);
+    const key = `${nsOf(h)}/${String(ref.kind ?? '').toLowerCase()}/${String(ref.name ?? '')}`;
+    if (!hpaByTarget.has(key)) hpaByTarget.set(key, h);
+  }
+  const serviceAccountByName = new Map<string, any>();
+  for (const sa of serviceAccounts) {
+    const key = `${nsOf(sa)}/${String(obj(sa.metadata).name)}`;
+    if (!serviceAccountByName.has(key)) serviceAccountByName.set(key, sa);
+  }
+  const boundServiceAccounts = new Set<string>();
+  for (const b of bindings) {
+    for (const s of arr(b.subjects).map(obj)) {
+      if (s.kind === 'ServiceAccount') boundServiceAccounts.add(`${String(s.namespace ?? nsOf(b))}/${String(s.name)}`);
+    }
+  }
   return {
-    workloads: all.filter(runsPods),
-    serviceAccounts: all.filter((o) => isKind(o, 'ServiceAccount', [''])),
-    bindings: all.filter((o) => isKind(o, 'RoleBinding', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRoleBinding', ['rbac.authorization.k8s.io'])),
+    workloads,
+    serviceAccounts,
+    bindings,
     roles: all.filter((o) => isKind(o, 'Role', ['rbac.authorization.k8s.io']) || isKind(o, 'ClusterRole', ['rbac.authorization.k8s.io'])),
-    networkPolicies: all.filter((o) => isKind(o, 'NetworkPolicy', ['networking.k8s.io'])),
-    pdbs: all.filter((o) => isKind(o, 'PodDisruptionBudget', ['policy'])),
-    hpas: all.filter((o) => isKind(o, 'HorizontalPodAutoscaler', ['autoscaling'])),
+    networkPolicies,
+    pdbs,
+    hpas,
+    networkPoliciesFor: new SelectorIndex(networkPolicies, (np) => {
+      const sel = obj(np.spec).podSelector;
+      return isMap(sel) ? sel : {};
+    }),
+    pdbsFor: new SelectorIndex(pdbs, (p) => obj(p.spec).selector),
+    podLabels: new PodLabelIndex(workloads),
+    hpaByTarget,
+    serviceAccountByName,
+    boundServiceAccounts,
   };
 }
 

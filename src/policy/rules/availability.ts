@@ -1,17 +1,13 @@
 /* Availability: disruption budgets and autoscaling that does not fight `kubectl apply`. */
-import { has, isKind, nsOf, obj, podOf, q, selectorMatches } from '../k8s';
+import { has, isKind, nsOf, obj, podOf, q } from '../k8s';
 import { PolicyRule, RuleSeverity } from '../model';
 
 const FAMILY = 'Availability';
 const isScalable = (o: any) => isKind(o, 'Deployment', ['apps', 'extensions']) || isKind(o, 'StatefulSet', ['apps']);
 
 /** The HPA in the set that scales `o`, if any. */
-export function hpaFor(o: any, hpas: any[]): any | undefined {
-  const name = String(obj(o.metadata).name ?? '');
-  return hpas.find((h) => {
-    const ref = obj(obj(h.spec).scaleTargetRef);
-    return nsOf(h) === nsOf(o) && String(ref.kind ?? '').toLowerCase() === String(o.kind).toLowerCase() && ref.name === name;
-  });
+export function hpaFor(o: any, hpaByTarget: Map<string, any>): any | undefined {
+  return hpaByTarget.get(`${nsOf(o)}/${String(o.kind).toLowerCase()}/${String(obj(o.metadata).name ?? '')}`);
 }
 
 export const PDB_COVERAGE: PolicyRule = {
@@ -25,9 +21,9 @@ export const PDB_COVERAGE: PolicyRule = {
   evaluate: (o, ctx) => {
     if (!isScalable(o)) return [];
     const replicas = obj(o.spec).replicas;
-    if (typeof replicas === 'number' && replicas < 2 && !hpaFor(o, ctx._index.hpas)) return [];
+    if (typeof replicas === 'number' && replicas < 2 && !hpaFor(o, ctx._index.hpaByTarget)) return [];
     const labels = podOf(o)!.meta.labels;
-    const covered = ctx._index.pdbs.some((p) => nsOf(p) === nsOf(o) && selectorMatches(obj(p.spec).selector, labels));
+    const covered = ctx._index.pdbsFor.matching(nsOf(o), labels).length > 0;
     return covered ? [] : [{ path: ['spec', 'template', 'metadata', 'labels'], message: 'no PodDisruptionBudget in the set selects these pods' }];
   },
 };
@@ -61,7 +57,7 @@ export const HPA_NO_REPLICAS: PolicyRule = {
   fix: 'Remove spec.replicas; let the HorizontalPodAutoscaler\'s minReplicas set the floor.',
   evaluate: (o, ctx) => {
     if (!isScalable(o) || !has(o.spec, 'replicas')) return [];
-    const hpa = hpaFor(o, ctx._index.hpas);
+    const hpa = hpaFor(o, ctx._index.hpaByTarget);
     return hpa ? [{ path: ['spec', 'replicas'], message: `spec.replicas is ${o.spec.replicas} but HorizontalPodAutoscaler ${q(obj(hpa.metadata).name)} scales this ${o.kind}` }] : [];
   },
 };

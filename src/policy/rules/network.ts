@@ -1,19 +1,17 @@
 /* Network isolation: every workload's pods are selected by NetworkPolicies for both directions. */
-import { arr, isKind, isMap, nsOf, obj, podOf, runsPods, selectorMatches } from '../k8s';
+import { arr, isKind, isMap, nsOf, obj, podOf, runsPods, SelectorIndex } from '../k8s';
 import { PolicyRule, RuleSeverity } from '../model';
 
 const FAMILY = 'Network';
 
 /** Which directions the NetworkPolicies in the set cover for the pods of `o`. */
-export function networkCoverage(o: any, policies: any[]): { ingress: boolean; egress: boolean } {
+export function networkCoverage(o: any, policies: SelectorIndex): { ingress: boolean; egress: boolean } {
   const pod = podOf(o);
   let ingress = false;
   let egress = false;
   if (!pod) return { ingress, egress };
-  for (const np of policies) {
-    if (nsOf(np) !== nsOf(o)) continue;
+  for (const np of policies.matching(nsOf(o), pod.meta.labels)) {
     const spec = obj(np.spec);
-    if (!selectorMatches(isMap(spec.podSelector) ? spec.podSelector : {}, pod.meta.labels)) continue;
     const types = arr(spec.policyTypes);
     if (!types.length) {
       ingress = true;
@@ -36,7 +34,7 @@ export const NETWORK_POLICY_COVERAGE: PolicyRule = {
   fix: 'Add a NetworkPolicy in the same namespace (and chart) that selects the pod template labels, with policyTypes [Ingress, Egress] and the allowed peers.',
   evaluate: (o, ctx) => {
     if (!runsPods(o)) return [];
-    const { ingress, egress } = networkCoverage(o, ctx._index.networkPolicies);
+    const { ingress, egress } = networkCoverage(o, ctx._index.networkPoliciesFor);
     const missing = [ingress ? '' : 'ingress', egress ? '' : 'egress'].filter(Boolean);
     return missing.length
       ? [{ path: [...podOf(o)!.metaPath, 'labels'], message: `no NetworkPolicy in the set selects these pods for ${missing.join(' and ')}` }] : [];
@@ -54,7 +52,7 @@ export const NETWORK_POLICY_TARGETS: PolicyRule = {
   evaluate: (o, ctx) => {
     if (!isKind(o, 'NetworkPolicy', ['networking.k8s.io'])) return [];
     const sel = obj(o.spec).podSelector;
-    const hit = ctx._index.workloads.some((w) => nsOf(w) === nsOf(o) && selectorMatches(isMap(sel) ? sel : {}, podOf(w)!.meta.labels));
+    const hit = ctx._index.podLabels.anyMatches(nsOf(o), isMap(sel) ? sel : {});
     return hit ? [] : [{ path: ['spec', 'podSelector'], message: 'the podSelector matches no pod in the set' }];
   },
 };

@@ -228,12 +228,12 @@ export const TOKEN_AUTOMOUNT = rule(IDENTITY, {
   check: (pod, o, ctx) => {
     const name = saName(pod.spec) || 'default';
     const ns = nsOf(o);
-    const sa = ctx._index.serviceAccounts.find((s) => String(obj(s.metadata).name) === name && nsOf(s) === ns);
+    const sa = ctx._index.serviceAccountByName.get(`${ns}/${name}`);
     const auto = pod.spec.automountServiceAccountToken;
     const mounted = !(auto === false || (auto == null && sa && sa.automountServiceAccountToken === false));
     const projectedAt = arr(pod.spec.volumes).findIndex((v) => arr(obj(obj(v).projected).sources).some((s) => isMap(obj(s).serviceAccountToken)));
     if (!mounted && projectedAt < 0) return [];
-    const bound = ctx._index.bindings.some((b) => arr(b.subjects).map(obj).some((s) => s.kind === 'ServiceAccount' && s.name === name && String(s.namespace ?? nsOf(b)) === ns));
+    const bound = ctx._index.boundServiceAccounts.has(`${ns}/${name}`);
     if (bound) return [];
     return mounted
       ? [{ path: [...pod.specPath, 'automountServiceAccountToken'], message: `the token of ServiceAccount ${q(name)} is automounted but no RoleBinding in the set grants it anything` }]
