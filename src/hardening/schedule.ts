@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { CronExpressionParser } from 'cron-parser';
+import type { CronExpressionParser as Parser } from 'cron-parser';
 import { propError } from './errors';
 
 /**
@@ -81,6 +81,8 @@ export function checkSchedule(scope: IConstruct, prop: string, schedule: string)
     }
   });
   try {
+    // Loaded on first use: only apps with a schedule pay for cron-parser (and luxon).
+    const { CronExpressionParser } = require('cron-parser') as { CronExpressionParser: typeof Parser };
     CronExpressionParser.parse(fields.join(' '));
   } catch (e) {
     fail(`not a valid schedule (${(e as Error).message})`);
