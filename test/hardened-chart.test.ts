@@ -288,3 +288,17 @@ describe('cost: each object is rendered and checked once per synth', () => {
     expect(b[0].metadata.name).not.toBe('mutated');
   });
 });
+
+describe('nested plain charts', () => {
+  test('objects of a plain Chart nested in a HardenedChart are checked by its gate', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { App: A, ApiObject: O, Chart: C } = require('cdk8s');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HardenedChart: H } = require('../src');
+    const app = new A({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'nested-')) });
+    const hc = new H(app, 'outer', { namespace: 'outer', printWarnings: false });
+    new O(new C(hc, 'inner'), 'plain', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'x' } });
+    expect(() => app.synth()).toThrow(/HARDENED-SEC-001/);
+    expect(require('fs').readdirSync(app.outdir)).toEqual([]);
+  });
+});

@@ -664,3 +664,18 @@ describe('inside a HardenedChart (the synth-time policy gate)', () => {
     expect(one(synth(c), 'Role').metadata.annotations['hardened.cdk8s.io/acknowledged']).toBeUndefined();
   });
 });
+
+describe('Secret writes mint tokens', () => {
+  test.each(['create', 'update', 'patch'])('%s on secrets needs the TOKEN acknowledgement', (verb) => {
+    expectError({ rules: [rule([''], ['secrets'], [verb])] }, 'rules[0]', 'secrets', 'service-account-token', RbacRisk.TOKEN);
+  });
+  test('acknowledged, it is recorded', () => {
+    const { manifest } = render({ rules: [rule([''], ['secrets'], ['create'])], acknowledge: [{ ruleId: RbacRisk.TOKEN, reason: 'the cert-manager shim writes TLS Secrets' }] });
+    expect(one(manifest, 'Role').metadata.annotations[RBAC_ACKNOWLEDGED_ANNOTATION]).toBe('HARDENED-RBAC-TOKEN: the cert-manager shim writes TLS Secrets');
+  });
+  test('names derived from ids with "_" become valid DNS names', () => {
+    const c = chart();
+    const r = new NamespaceRole(c, 'Config_Reader', { rules: [READ_CM], subjects: [Subject.group('team')] });
+    expect(r.name).toMatch(/^shop-config-reader-[0-9a-f]{8}$/);
+  });
+});

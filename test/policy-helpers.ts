@@ -49,7 +49,7 @@ export function goodSet(): any[] {
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web', namespace: 'app' },
       spec: {
         podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'web' } }, policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }] }],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
         egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
       },
     },

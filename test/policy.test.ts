@@ -9,6 +9,8 @@ const ctr = (set: any[]) => pod(set).containers[0];
 const role = (set: any[]) => find(set, 'Role');
 const binding = (set: any[]) => find(set, 'RoleBinding');
 const add = (o: any): Mutate => (set) => { set.push(o); };
+/** A value with the sealed-secrets layout (2-byte length 512, RSA block, AES-GCM data and tag). */
+const SEALED = Buffer.concat([Buffer.from([0x02, 0x00]), Buffer.alloc(512, 7), Buffer.alloc(40, 9)]).toString('base64');
 
 interface Case {
   readonly rule: string;
@@ -98,6 +100,12 @@ const CASES: Case[] = [
   { rule: 'HARDENED-NET-001', what: 'no NetworkPolicy', bad: (s) => { s.splice(s.indexOf(find(s, 'NetworkPolicy')), 1); }, good: (s) => { find(s, 'NetworkPolicy').spec = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }; } },
   { rule: 'HARDENED-NET-001', what: 'ingress only', bad: (s) => { find(s, 'NetworkPolicy').spec.policyTypes = ['Ingress']; } },
   { rule: 'HARDENED-NET-001', what: 'policy in another namespace', bad: (s) => { find(s, 'NetworkPolicy').metadata.namespace = 'other'; } },
+  { rule: 'HARDENED-NET-003', what: 'ingress rule with no peers and no ports (allows everything)', bad: (s) => { find(s, 'NetworkPolicy').spec.ingress = [{}]; }, path: 'spec.ingress[0]' },
+  { rule: 'HARDENED-NET-003', what: 'egress rule with an empty `to` and no ports', bad: (s) => { find(s, 'NetworkPolicy').spec.egress.push({ to: [] }); }, good: (s) => { find(s, 'NetworkPolicy').spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }); }, path: 'spec.egress[1]' },
+  { rule: 'HARDENED-NET-004', what: 'ingress from anyone on the port', bad: (s) => { delete find(s, 'NetworkPolicy').spec.ingress[0].from; }, path: 'spec.ingress[0]' },
+  { rule: 'HARDENED-SEC-003', what: 'SealedSecret whose value is only base64', bad: add({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'db', namespace: 'app' }, spec: { encryptedData: { password: Buffer.from('hunter2-hunter2').toString('base64') }, template: { metadata: { name: 'db', namespace: 'app' } } } }), good: add({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'db', namespace: 'app' }, spec: { encryptedData: { password: SEALED }, template: { metadata: { name: 'db', namespace: 'app' } } } }), path: 'spec.encryptedData.password' },
+  { rule: 'HARDENED-SEC-002', what: 'literal AZURE_STORAGE_ACCOUNT_KEY (Polaris AZURE_.+KEY)', bad: (s) => { ctr(s).env = [{ name: 'AZURE_STORAGE_ACCOUNT_KEY', value: 'plainkey123' }]; }, good: (s) => { ctr(s).env = [{ name: 'AZURE_REGION', value: 'westeurope' }]; } },
+  { rule: 'HARDENED-SEC-002', what: 'a private key in any variable', bad: (s) => { ctr(s).env = [{ name: 'TLS_KEY_PEM', value: '-----BEGIN RSA PRIVATE KEY-----\nMIIE...' }]; } },
   { rule: 'HARDENED-NET-002', what: 'NetworkPolicy selecting nothing', bad: (s) => { find(s, 'NetworkPolicy').spec.podSelector = { matchLabels: { 'app.kubernetes.io/instance': 'wbe' } }; } },
   // ---- availability
   { rule: 'HARDENED-PDB-001', what: 'no PDB for an HPA-scaled Deployment', bad: (s) => { s.splice(s.indexOf(find(s, 'PodDisruptionBudget')), 1); }, good: (s) => { s.splice(s.indexOf(find(s, 'PodDisruptionBudget')), 1); s.splice(s.indexOf(find(s, 'HorizontalPodAutoscaler')), 1); find(s, 'Deployment').spec.replicas = 1; } },

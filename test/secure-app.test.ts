@@ -628,3 +628,34 @@ describe('our own policy rules accept SecureApp output', () => {
     expect(warnings).toContain('HARDENED-IMG-002');
   });
 });
+
+describe('review fixes', () => {
+  test('names derived from ids with "_" or "." become valid DNS labels', () => {
+    const c = chart();
+    const app = new SecureApp(c, 'Core_Service.v2', { image: IMAGE });
+    expect(app.name).toMatch(/^shop-core-service-v2-[0-9a-f]{8}$/);
+    for (const o of synth(c)) expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+  test('an empty egress port list is refused (Kubernetes reads it as every port)', () =>
+    expectError({ egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { ports: [] })] }, 'egressTo ports', 'every port'));
+  test('pod peers with invalid label keys or values are refused', () =>
+    expectError({ ingressFrom: [NetworkPeer.pods({ 'bad key!': 'x y' })] }, 'NetworkPeer.pods', 'label selector'));
+  test('an except range outside the block is refused', () =>
+    expectError({ egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { except: ['192.168.0.0/16'] })] }, 'NetworkPeer.ipBlock except', '"192.168.0.0/16"', 'not inside 10.0.0.0/8'));
+  test('an except range inside the block is kept', () => {
+    const np = one(render({ egressTo: [NetworkPeer.ipBlock('10.0.0.0/8', { except: ['10.1.0.0/16'] })] }).manifest, 'NetworkPolicy');
+    expect(np.spec.egress[1].to[0].ipBlock).toEqual({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] });
+  });
+  test.each(['AZURE_STORAGE_ACCOUNT_KEY', 'OCI_CLI_KEY_CONTENT', 'GITHUB_TOKEN', 'AUTH_BEARER', 'GOOGLE_APPLICATION_CREDENTIALS'])('env %s in plaintext is refused', (name) => {
+    let message = '';
+    try { new SecureApp(chart(), 'web', { image: IMAGE, env: { [name]: 'plainvalue-123' } }); } catch (e) { message = (e as Error).message; }
+    expect(message).toContain(`env.${name}`);
+    expect(message).not.toContain('plainvalue-123');
+  });
+  test('a private key in any env value is refused', () => {
+    expect(() => new SecureApp(chart(), 'web', { image: IMAGE, env: { TLS: '-----BEGIN PRIVATE KEY-----\nabc' } })).toThrow(/env\.TLS.*<redacted>/);
+  });
+  test('ordinary names that merely contain "pass" are fine', () => {
+    expect(() => render({ env: { PASSTHROUGH_MODE: 'on', COMPASS_URL: 'https://x' } })).not.toThrow();
+  });
+});

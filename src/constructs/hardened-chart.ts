@@ -60,6 +60,7 @@ interface GateResult {
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HARDENED_CHART = Symbol.for('cdk8s-hardened.HardenedChart');
 
 /**
  * A Chart with a synth-time policy gate, and optionally its Namespace.
@@ -72,7 +73,9 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export class HardenedChart extends Chart {
   /** Whether `x` is a HardenedChart. */
   public static isHardenedChart(x: unknown): x is HardenedChart {
-    return x instanceof HardenedChart;
+    // Not `instanceof`: cdk8s Chart defines Symbol.hasInstance as Chart.isChart, which every
+    // HardenedChart inherits, so `instanceof HardenedChart` is true for any plain Chart.
+    return x !== null && typeof x === 'object' && HARDENED_CHART in x;
   }
 
   /** The Namespace object, when `createNamespace` is set. */
@@ -95,6 +98,7 @@ export class HardenedChart extends Chart {
 
   constructor(scope: Construct, id: string, props: HardenedChartProps = {}) {
     super(scope, id, props);
+    Object.defineProperty(this, HARDENED_CHART, { value: true });
     this.podSecurityVersion = props.podSecurityVersion ?? 'v1.28';
     const pss = /^v\d+\.\d+$/.test(this.podSecurityVersion) || this.podSecurityVersion === 'latest' ? parsePssVersion(this.podSecurityVersion) : undefined;
     if (!pss) throw propError(this, 'podSecurityVersion', this.podSecurityVersion, 'not a Pod Security Standards version', 'use "v1.<minor>" (e.g. "v1.28") or "latest"');

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Names } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -8,7 +8,7 @@ import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
 import {
   CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, STANDARD_VERBS,
 } from '../hardening/rbac';
-import { checkDnsLabel, checkDnsSubdomain, isDnsLabel, isLabelValue } from '../hardening/validation';
+import { checkDnsLabel, checkDnsSubdomain, derivedName, isDnsLabel, isLabelValue } from '../hardening/validation';
 import { evaluatePolicy } from '../policy/engine';
 import { Policy } from '../policy/policy';
 import { ESCALATION_RESOURCES, POD_EXEC, SECRETS_READ, WORKLOAD_CREATION } from '../policy/rules/rbac';
@@ -47,7 +47,11 @@ export enum RbacRisk {
   EXEC = 'HARDENED-RBAC-EXEC',
   /** pods/proxy or services/proxy: reaches pods through the API server, past their NetworkPolicies. */
   PROXY = 'HARDENED-RBAC-PROXY',
-  /** create on serviceaccounts/token: mints tokens of any ServiceAccount of the namespace. */
+  /**
+   * create on serviceaccounts/token, or create/update/patch on secrets: mints tokens of any
+   * ServiceAccount of the namespace (a `kubernetes.io/service-account-token` Secret gets a token
+   * that never expires).
+   */
   TOKEN = 'HARDENED-RBAC-TOKEN',
   /** writes to roles or rolebindings: hands the subject's own permissions to anyone. */
   RBAC_WRITE = 'HARDENED-RBAC-RBAC-WRITE',
@@ -293,7 +297,7 @@ export class NamespaceRole extends Construct {
     }
     checkDnsLabel(this, 'namespace', namespace);
     this.namespace = namespace;
-    this.name = props.name ?? Names.toDnsLabel(this);
+    this.name = props.name ?? derivedName(this);
     if (props.name !== undefined) checkDnsSubdomain(this, 'name', props.name);
 
     if (!Array.isArray(props.rules) || props.rules.length === 0) {
@@ -495,6 +499,16 @@ export class NamespaceRole extends Construct {
             ? `${[...getAll, ...listing].join(', ')} on every Secret of the namespace reveals their contents, including other ServiceAccounts' tokens and credentials (list and watch return the data too)`
             : `${listing.join(' and ')} on Secrets, even with resourceNames, is authorized only for requests with a metadata.name field selector; ordinary clients are refused, and the rule invites dropping resourceNames`,
           fix: 'grant get on the named Secrets only (RoleRules.readSecrets("name")), or better mount the Secret into the pod',
+        });
+      }
+    }
+    if (core && res('secrets').length > 0) {
+      const writes = has('create', 'update', 'patch');
+      if (writes.length > 0) {
+        out.push({
+          risk: RbacRisk.TOKEN, index: i,
+          problem: `${writes.join(', ')} on Secrets lets the subject create (or turn a Secret into) a kubernetes.io/service-account-token Secret for any ServiceAccount of the namespace, and the token the controller writes into it never expires`,
+          fix: 'let a controller or the sealed-secrets controller manage Secrets; the workload should only read the Secrets mounted into it',
         });
       }
     }

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { propError } from './errors';
-import { checkDnsLabel, checkInteger } from './validation';
+import { checkDnsLabel, checkInteger, isLabelKey, isLabelValue } from './validation';
 
 /** Transport protocol of a network rule. */
 export enum NetworkProtocol {
@@ -59,6 +59,18 @@ export interface INetworkTarget extends IConstruct {
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const CIDR6 = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
+/** Whether IPv4 CIDR `inner` lies inside IPv4 CIDR `outer`. */
+function ipv4Contains(outer: string, inner: string): boolean {
+  const parse = (c: string): [number, number] => {
+    const [ip, bits] = c.split('/');
+    return [ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0), Number(bits)];
+  };
+  const [o, ob] = parse(outer);
+  const [i, ib] = parse(inner);
+  const block = 2 ** (32 - ob);
+  return ib >= ob && Math.floor(i / block) === Math.floor(o / block);
+}
+
 /**
  * Who may talk to a workload (`ingressFrom`) or whom it may reach (`egressTo`). Everything
  * not named is denied: every workload gets a NetworkPolicy for both directions.
@@ -82,6 +94,12 @@ export class NetworkPeer {
     return new NetworkPeer(`pods ${JSON.stringify(labels)}`, (scope) => {
       if (Object.keys(labels).length === 0) {
         throw propError(scope, 'NetworkPeer.pods', labels, 'an empty label set selects every pod', 'name at least one label, or use NetworkPeer.sameNamespace()');
+      }
+      for (const [key, value] of Object.entries(labels)) {
+        if (!isLabelKey(key) || typeof value !== 'string' || !isLabelValue(value)) {
+          throw propError(scope, 'NetworkPeer.pods', { [key]: value }, 'not a valid label selector (keys: [prefix/]name of letters, digits, "-", "_", "."; values: at most 63 such characters)',
+            'write it like { "app.kubernetes.io/name": "api" }');
+        }
       }
       if (options.namespace) checkDnsLabel(scope, 'NetworkPeer.pods namespace', options.namespace);
       return {
@@ -107,6 +125,11 @@ export class NetworkPeer {
           throw propError(scope, 'NetworkPeer.ipBlock', c, 'not a CIDR', 'write it like "203.0.113.0/24" or "2001:db8::/32"');
         }
       }
+      for (const e of options.except ?? []) {
+        if (CIDR4.test(cidr) !== CIDR4.test(e) || (CIDR4.test(cidr) && !ipv4Contains(cidr, e))) {
+          throw propError(scope, 'NetworkPeer.ipBlock except', e, `not inside ${cidr} (the API server refuses an except range outside the block)`, `use ranges inside ${cidr}`);
+        }
+      }
       return { ipBlock: { cidr, except: options.except } };
     }, options);
   }
@@ -126,6 +149,10 @@ export class NetworkPeer {
   /** @internal */
   public _ports(scope: IConstruct, prop: string): k8s.NetworkPolicyPort[] | undefined {
     if (!this.options.ports) return undefined;
+    if (!Array.isArray(this.options.ports) || this.options.ports.length === 0) {
+      throw propError(scope, `${prop} ports`, this.options.ports, 'an empty port list allows every port (Kubernetes reads `ports: []` as "all ports")',
+        'list the ports, or leave `ports` out to allow every port deliberately');
+    }
     return this.options.ports.map(port => {
       checkInteger(scope, `${prop} port`, port, 1, 65535, 'use a port from 1 to 65535');
       return { port: k8s.IntOrString.fromNumber(port), protocol: this.options.protocol ?? NetworkProtocol.TCP };

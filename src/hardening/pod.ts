@@ -1,15 +1,16 @@
-import { Chart, Names } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ConfigBinding } from './config';
 import { configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
 import { propError, REDACTED } from './errors';
 import { RenderedProbes } from './health-check';
+import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
 import { LABEL_INSTANCE, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { NetworkPeer } from './network';
 import { ContainerResources, resolveResources } from './resources';
-import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, isDnsLabel, isLabelValue, suggestDnsLabel } from './validation';
+import { derivedName, checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, isDnsLabel, isLabelValue, suggestDnsLabel } from './validation';
 import { WorkloadClass } from './workload-class';
 
 /** The user and group every container runs as, unless chosen otherwise. */
@@ -141,7 +142,6 @@ export function hardenedPodOf(serviceAccount: object): HardenedPod | undefined {
   return PODS_BY_SERVICE_ACCOUNT.get(serviceAccount);
 }
 
-const SENSITIVE_ENV = /pass(word|wd)?|secret|token|bearer|api[-_]?key|private[-_]?key|credential|access[-_]?key/i;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
@@ -173,7 +173,7 @@ export class HardenedPod {
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
     const maxNameLength = options.maxNameLength ?? 63;
-    const name = props.name ?? Names.toDnsLabel(scope, { maxLen: maxNameLength });
+    const name = props.name ?? derivedName(scope, maxNameLength);
     if (props.name !== undefined) checkDnsLabel(scope, 'name', props.name);
     if (name.length > maxNameLength) {
       throw propError(scope, 'name', name, `longer than ${maxNameLength} characters, the most this kind of workload accepts`,
@@ -222,8 +222,8 @@ export class HardenedPod {
       if (typeof value !== 'string') {
         throw propError(scope, `env.${key}`, REDACTED, 'values must be strings', 'quote the value');
       }
-      if (SENSITIVE_ENV.test(key)) {
-        throw propError(scope, `env.${key}`, REDACTED, 'the name looks like a secret, and env values are written to the manifest in plaintext',
+      if (isSensitiveEnv(key, value)) {
+        throw propError(scope, `env.${key}`, REDACTED, 'the name or value looks like a secret, and env values are written to the manifest in plaintext',
           'put the value in an EncryptedConfig and attach it with `config` (as a file, or ConfigAttachment.env for a variable)');
       }
     }

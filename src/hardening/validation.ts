@@ -1,3 +1,4 @@
+import { Names } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { propError } from './errors';
 
@@ -8,6 +9,16 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Whether `value` is a DNS-1123 label (Service, Namespace and most object names). */
 export function isDnsLabel(value: string): boolean {
   return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+const LABEL_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** Whether `key` is a valid label key: an optional DNS subdomain prefix and "/", then a name. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  return name.length <= 63 && LABEL_NAME_PART.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)));
 }
 
 /** Whether `value` is a valid label value. */
@@ -74,4 +85,13 @@ export function checkAbsolutePath(scope: IConstruct, prop: string, value: string
     throw propError(scope, prop, value, 'must be an absolute, normalized path other than "/" (no "..", "." or "//", no trailing "/")',
       'write it like "/tmp" or "/var/cache/app"');
   }
+}
+
+/**
+ * The default object name of a construct: cdk8s' unique name for its path (with a hash
+ * suffix), made a valid DNS-1123 label. `Names.toDnsLabel` keeps characters such as "_" and
+ * "." from construct ids, which the API server refuses in most names.
+ */
+export function derivedName(scope: IConstruct, maxLen: number = 63): string {
+  return suggestDnsLabel(Names.toDnsLabel(scope, { maxLen })).slice(0, maxLen).replace(/-+$/, '');
 }

@@ -57,4 +57,42 @@ export const NETWORK_POLICY_TARGETS: PolicyRule = {
   },
 };
 
-export const NETWORK_RULES: PolicyRule[] = [NETWORK_POLICY_COVERAGE, NETWORK_POLICY_TARGETS];
+/** Rules of a NetworkPolicy that name no peers: `from`/`to` missing or empty means "anyone". */
+function openRules(o: any): { path: (string | number)[]; direction: string; ports: boolean }[] {
+  if (!isKind(o, 'NetworkPolicy', ['networking.k8s.io'])) return [];
+  const spec = obj(o.spec);
+  const out: { path: (string | number)[]; direction: string; ports: boolean }[] = [];
+  for (const [field, peers, direction] of [['ingress', 'from', 'from any source'], ['egress', 'to', 'to any destination']] as const) {
+    arr(spec[field]).forEach((r, i) => {
+      const rule = obj(r);
+      if (arr(rule[peers]).length === 0) out.push({ path: ['spec', field, i], direction, ports: arr(rule.ports).length > 0 });
+    });
+  }
+  return out;
+}
+
+export const NETWORK_POLICY_ALLOWS_ALL: PolicyRule = {
+  id: 'HARDENED-NET-003',
+  family: FAMILY,
+  title: 'No NetworkPolicy rule that allows all traffic',
+  severity: RuleSeverity.ERROR,
+  standards: ['NSA/CISA Kubernetes Hardening Guide: network separation (default deny)'],
+  explanation: 'A rule with no peers and no ports (e.g. `ingress: [{}]`) allows every source or destination on every port: the policy then isolates nothing in that direction.',
+  fix: 'Name the peers (pods, namespaces or ipBlocks) and ports the workload needs; for the whole internet say so explicitly with ipBlock 0.0.0.0/0 and the port.',
+  evaluate: (o) => openRules(o).filter((r) => !r.ports)
+    .map((r) => ({ path: r.path, message: `${r.path.slice(1).join('[')}] allows all traffic ${r.direction} on every port` })),
+};
+
+export const NETWORK_POLICY_ANY_PEER: PolicyRule = {
+  id: 'HARDENED-NET-004',
+  family: FAMILY,
+  title: 'NetworkPolicy rules name their peers',
+  severity: RuleSeverity.WARNING,
+  standards: ['NSA/CISA Kubernetes Hardening Guide: network separation'],
+  explanation: 'A rule without `from`/`to` (or with an empty list) admits every pod of every namespace and every address, not just the clients or servers the workload talks to.',
+  fix: 'List the peers: podSelector/namespaceSelector for in-cluster clients, ipBlock for outside addresses (0.0.0.0/0 if you really mean everyone).',
+  evaluate: (o) => openRules(o).filter((r) => r.ports)
+    .map((r) => ({ path: r.path, message: `${r.path.slice(1).join('[')}] allows traffic ${r.direction} on its ports` })),
+};
+
+export const NETWORK_RULES: PolicyRule[] = [NETWORK_POLICY_COVERAGE, NETWORK_POLICY_TARGETS, NETWORK_POLICY_ALLOWS_ALL, NETWORK_POLICY_ANY_PEER];
