@@ -467,3 +467,34 @@ describe('bad input is refused at construct time with path, prop, value and fix'
     test('bad name', () => expectError({ name: 'Nightly_Report' }, 'name "Nightly_Report"'));
   });
 });
+
+describe('the batch class by default when its PriorityClass is deployed', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WorkloadPriorityClasses, WorkloadClass: WC } = require('../src');
+  test('no class chosen and no WorkloadPriorityClasses in the app: no priorityClassName', () => {
+    expect(podSpec(one(render().manifest, 'Job')).priorityClassName).toBeUndefined();
+  });
+  test('WorkloadPriorityClasses in the app (even defined later): hardened-batch', () => {
+    const app = Testing.app();
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    new BatchJob(c, 'report', { image: IMAGE });
+    new WorkloadPriorityClasses(new Chart(app, 'platform'), 'classes');
+    expect(podSpec(one(synth(c), 'Job')).priorityClassName).toBe('hardened-batch');
+  });
+  test('a chosen class or name still wins', () => {
+    const app = Testing.app();
+    new WorkloadPriorityClasses(new Chart(app, 'platform'), 'classes');
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    new BatchJob(c, 'a', { image: IMAGE, workloadClass: WC.STANDARD });
+    new BatchJob(c, 'b', { image: IMAGE, priorityClassName: 'team-nightly' });
+    expect(synth(c).filter(o => o.kind === 'Job').map(o => podSpec(o).priorityClassName)).toEqual(['hardened-standard', 'team-nightly']);
+  });
+  test('SecureApp does not default to a class', () => {
+    const app = Testing.app();
+    new WorkloadPriorityClasses(new Chart(app, 'platform'), 'classes');
+    const c = new Chart(app, 'shop', { namespace: 'shop' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    new (require('../src').SecureApp)(c, 'web', { image: IMAGE });
+    expect(podSpec(one(synth(c), 'Deployment')).priorityClassName).toBeUndefined();
+  });
+});

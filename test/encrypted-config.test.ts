@@ -342,3 +342,19 @@ describe('sealedSecretSerializer', () => {
     expect(maskSealedSecret(configMap)).toBe(configMap);
   });
 });
+
+test('a long name (a DNS subdomain beyond 63 characters) is accepted; the name labels are left out', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Chart: C, Testing: T } = require('cdk8s');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EncryptedConfig: E, SealingCertificate: S } = require('../src');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { controllerCertificate: cert } = require('./helpers/keys');
+  const c = new C(T.app(), 'c', { namespace: 'shop' });
+  const name = `${'a'.repeat(60)}.credentials`;
+  new E(c, 'db', { name, certificate: S.fromPem(cert().pem), values: { A: 'x' } });
+  const sealed = T.synth(c)[0];
+  expect(sealed.metadata.name).toBe(name);
+  expect(sealed.metadata.labels['app.kubernetes.io/name']).toBeUndefined();
+  expect(sealed.metadata.labels['app.kubernetes.io/component']).toBe('config');
+});

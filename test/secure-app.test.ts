@@ -659,3 +659,13 @@ describe('review fixes', () => {
     expect(() => render({ env: { PASSTHROUGH_MODE: 'on', COMPASS_URL: 'https://x' } })).not.toThrow();
   });
 });
+
+test('an EncryptedConfig pinned to a namespace cannot be attached to an app without one', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EncryptedConfig, SealingCertificate } = require('../src');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { controllerCertificate } = require('./helpers/keys');
+  const c = new Chart(Testing.app(), 'plain');
+  const db = new EncryptedConfig(c, 'db', { certificate: SealingCertificate.fromPem(controllerCertificate().pem), namespace: 'other', values: { A: 'x' } });
+  expect(() => new SecureApp(c, 'web', { image: IMAGE, config: [db] })).toThrow(/plain\/web: invalid config\[0\].*namespace "other".*no namespace.*Fix: give the workload's chart the namespace "other"/);
+});

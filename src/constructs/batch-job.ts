@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { propError } from '../hardening/errors';
 import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
+import { WorkloadClass } from '../hardening/workload-class';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
@@ -241,7 +242,9 @@ export class BatchJob extends Construct implements INetworkTarget {
         `use at most ${CRONJOB_MAX_NAME} characters, e.g. ${JSON.stringify(props.name.slice(0, CRONJOB_MAX_NAME).replace(/-+$/, ''))}`);
     }
 
-    const pod = new HardenedPod(this, props, { component: 'job', maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63 });
+    // A job is best-effort work: when the app deploys the PriorityClasses, a job whose user chose
+    // no class runs as BATCH (low priority, never preempts); otherwise it names none.
+    const pod = new HardenedPod(this, props, { component: 'job', maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63, defaultWorkloadClass: WorkloadClass.BATCH });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;

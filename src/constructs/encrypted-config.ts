@@ -3,6 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from '../hardening/config';
 import { propError, REDACTED } from '../hardening/errors';
+import { isLabelValue } from '../hardening/validation';
 import { SealingCertificate } from '../sealing/certificate';
 import {
   checkLabelValue,
@@ -264,9 +265,10 @@ export class EncryptedConfig extends Construct implements IConfigSource {
       .update(JSON.stringify(this.keys.map(k => [k, this.encryptedData[k]])))
       .digest('hex');
 
+    // A name may be a DNS subdomain of up to 253 characters; a label value only 63.
+    const nameLabels: { [key: string]: string } = isLabelValue(this.name) ? { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name } : {};
     const labels = this.checkLabels({
-      'app.kubernetes.io/name': this.name,
-      'app.kubernetes.io/instance': this.name,
+      ...nameLabels,
       'app.kubernetes.io/component': 'config',
       'app.kubernetes.io/managed-by': 'cdk8s-hardened',
       ...props.labels,

@@ -2,7 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { LABEL_MANAGED_BY, LABEL_PART_OF } from '../hardening/labels';
-import { WorkloadClass } from '../hardening/workload-class';
+import { _markPriorityClassesDeployed, WorkloadClass } from '../hardening/workload-class';
 
 /**
  * The PriorityClass objects behind `WorkloadClass.CRITICAL`, `STANDARD` and `BATCH`. A platform
@@ -15,6 +15,7 @@ export class WorkloadPriorityClasses extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    _markPriorityClassesDeployed(this);
     const namespaced = Chart.of(this).namespace !== undefined;
     this.priorityClasses = WorkloadClass.all().map(c => {
       const pc = new k8s.KubePriorityClass(this, c.name, {

@@ -128,10 +128,10 @@ export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefine
     }
     seen.add(attachment.source);
     const sourceNamespace = namespaceOf(attachment.source);
-    if (namespace && sourceNamespace && sourceNamespace !== namespace) {
+    if (sourceNamespace && sourceNamespace !== namespace) {
       throw propError(scope, `config[${index}]`, attachment.source.node.path,
-        `it is in namespace ${JSON.stringify(sourceNamespace)}, the workload in ${JSON.stringify(namespace)}; a pod can only mount objects of its own namespace`,
-        'define the object in the workload\'s chart or namespace');
+        `it is in namespace ${JSON.stringify(sourceNamespace)}, the workload in ${namespace ? JSON.stringify(namespace) : 'no namespace (whatever kubectl points at)'}; a pod can only mount objects of its own namespace`,
+        namespace ? 'define the object in the workload\'s chart or namespace' : `give the workload's chart the namespace ${JSON.stringify(sourceNamespace)}`);
     }
     if (attachment.exposure === 'files') {
       if (attachment.mountPath !== undefined) checkAbsolutePath(scope, `config[${index}].mountPath`, attachment.mountPath);

@@ -11,7 +11,7 @@ import { LABEL_INSTANCE, recommendedLabels, selectorLabels, WorkloadIdentity } f
 import { NetworkPeer } from './network';
 import { ContainerResources, resolveResources } from './resources';
 import { derivedName, checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, isDnsLabel, isLabelValue, suggestDnsLabel } from './validation';
-import { WorkloadClass } from './workload-class';
+import { _priorityClassesDeployed, WorkloadClass } from './workload-class';
 
 /** The user and group every container runs as, unless chosen otherwise. */
 export const DEFAULT_USER_ID = 65532;
@@ -73,7 +73,8 @@ export interface WorkloadProps {
   /**
    * Priority and QoS class. Names the class's PriorityClass (deploy `WorkloadPriorityClasses`
    * once per cluster). CRITICAL also requires requests equal to limits (Guaranteed QoS).
-   * @default - no priority class (the cluster default) and Burstable QoS
+   * @default - no priority class (the cluster default) and Burstable QoS; a BatchJob in an app
+   * that deploys `WorkloadPriorityClasses` runs as `WorkloadClass.BATCH`
    */
   readonly workloadClass?: WorkloadClass;
   /**
@@ -107,6 +108,11 @@ export interface HardenedPodOptions {
   readonly ports?: k8s.ContainerPort[];
   /** Readiness/liveness/startup probes (serving workloads). */
   readonly probes?: RenderedProbes;
+  /**
+   * The class for a workload whose user chose none, used only when the app deploys
+   * `WorkloadPriorityClasses` (so the PriorityClass exists): BatchJob's BATCH.
+   */
+  readonly defaultWorkloadClass?: WorkloadClass;
   /**
    * Longest `metadata.name` the workload's objects accept (a CronJob's is 52: its Jobs append
    * an 11-character suffix). Derived names are shortened to fit; a longer `name` is refused.
@@ -399,7 +405,8 @@ export class HardenedPod {
         serviceAccountName: this.identity.name,
         automountServiceAccountToken: false,
         enableServiceLinks: false,
-        priorityClassName: this.priorityClassName,
+        priorityClassName: this.priorityClassName
+          ?? (this.options.defaultWorkloadClass && _priorityClassesDeployed(this.scope) ? this.options.defaultWorkloadClass.priorityClassName : undefined),
         securityContext: {
           runAsNonRoot: true,
           runAsUser: this.runAsUser,

@@ -1,3 +1,18 @@
+import { IConstruct } from 'constructs';
+
+/** Apps (construct roots) that deploy the PriorityClasses (WorkloadPriorityClasses). */
+const DEPLOYED = new WeakSet<IConstruct>();
+
+/** Records that the app of `scope` deploys the PriorityClasses of the workload classes. @internal */
+export function _markPriorityClassesDeployed(scope: IConstruct): void {
+  DEPLOYED.add(scope.node.root);
+}
+
+/** Whether the app of `scope` deploys the PriorityClasses of the workload classes. @internal */
+export function _priorityClassesDeployed(scope: IConstruct): boolean {
+  return DEPLOYED.has(scope.node.root);
+}
+
 /**
  * How a workload ranks when the cluster is short of capacity. Each class names a
  * PriorityClass that `WorkloadPriorityClasses` creates; deploy that construct once per cluster
