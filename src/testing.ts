@@ -35,10 +35,10 @@ function isUnmaskedSealedSecret(value: unknown): value is { spec: { encryptedDat
  * with every `spec.encryptedData` value replaced by `<sealed>`; the key names stay. Any other
  * value is returned as it is.
  */
-export function maskSealedSecret<T>(value: T): T {
+export function maskSealedSecret(value: any): any {
   if (!isUnmaskedSealedSecret(value)) return value;
   const masked = Object.fromEntries(Object.keys(value.spec.encryptedData).map(k => [k, SEALED_VALUE_PLACEHOLDER]));
-  return { ...value, spec: { ...value.spec, encryptedData: masked } } as T;
+  return { ...value, spec: { ...value.spec, encryptedData: masked } };
 }
 
 /**

@@ -140,10 +140,11 @@ export interface ServiceAccountSubjectOptions {
 export class Subject {
   /**
    * A ServiceAccount: the L1 `KubeServiceAccount` (e.g. `app.serviceAccount`) or a cdk8s-plus
-   * ServiceAccount. When it is the ServiceAccount of a SecureApp or BatchJob, the workload's
-   * pods get a short-lived projected API token; no other workload gets one.
+   * ServiceAccount (also an imported one). When it is the ServiceAccount of a SecureApp or
+   * BatchJob, the workload's pods get a short-lived projected API token; no other workload gets
+   * one. (Typed as a construct, not a union, to stay jsii-friendly; anything else is refused.)
    */
-  public static fromServiceAccount(serviceAccount: ApiObject | kplus.IServiceAccount, options: ServiceAccountSubjectOptions = {}): Subject {
+  public static fromServiceAccount(serviceAccount: IConstruct, options: ServiceAccountSubjectOptions = {}): Subject {
     return new Subject('ServiceAccount', (scope, prop) => {
       let name: string;
       let namespace: string | undefined;
@@ -153,8 +154,8 @@ export class Subject {
         }
         name = serviceAccount.name;
         namespace = serviceAccount.metadata.namespace;
-      } else if (serviceAccount && typeof (serviceAccount as kplus.IServiceAccount).toSubjectConfiguration === 'function') {
-        const config = (serviceAccount as kplus.IServiceAccount).toSubjectConfiguration();
+      } else if (serviceAccount && typeof (serviceAccount as unknown as kplus.IServiceAccount).toSubjectConfiguration === 'function') {
+        const config = (serviceAccount as unknown as kplus.IServiceAccount).toSubjectConfiguration();
         if (config.kind !== 'ServiceAccount') {
           throw propError(scope, prop, `${config.kind}/${config.name}`, 'not a ServiceAccount', 'pass a ServiceAccount, or use Subject.user/Subject.group');
         }
