@@ -96,3 +96,23 @@ describe('example app (src/main.ts)', () => {
     expect(charts).toMatchSnapshot();
   });
 });
+
+describe('rendered as Kubernetes JSON', () => {
+  // The L1 types spell some fields differently from the API (downwardApi vs downwardAPI, ...);
+  // our objects render their props as plain JSON (src/hardening/kube.ts), so an L1 spelling
+  // would reach the manifest and the API server would reject it.
+  const L1_SPELLINGS = ['clientIp', 'clusterIp', 'downwardApi', 'hostIp', 'hostIpc', 'hostPid', 'loadBalancerIp', 'nonResourceUrLs',
+    'setHostnameAsFqdn', 'targetCpuUtilizationPercentage', 'insecureSkipTlsVerify', 'podCidr', 'podCidRs', 'providerId', 'volumeId'];
+  test('no field of the example output uses an L1 spelling', () => {
+    const app = Testing.app();
+    buildExample(app);
+    const keys = new Set<string>();
+    const walk = (v: any): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { keys.add(k); walk(x); }
+    };
+    app.charts.forEach(c => walk(Testing.synth(c)));
+    expect(keys.has('downwardAPI')).toBe(true);
+    expect(L1_SPELLINGS.filter(k => keys.has(k))).toEqual([]);
+  });
+});

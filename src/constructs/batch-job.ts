@@ -1,6 +1,7 @@
 import { Chart, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
 import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
 import { WorkloadClass } from '../hardening/workload-class';
@@ -257,7 +258,7 @@ export class BatchJob extends Construct implements INetworkTarget {
 
     if (scheduled) {
       const cron = this.resolveCronSpec(props);
-      this.cronJob = new k8s.KubeCronJob(this, 'Resource', {
+      this.cronJob = new kube.KubeCronJob(this, 'Resource', {
         metadata,
         spec: Lazy.any({
           produce: (): k8s.CronJobSpec => ({
@@ -267,7 +268,7 @@ export class BatchJob extends Construct implements INetworkTarget {
         }),
       });
     } else {
-      this.job = new k8s.KubeJob(this, 'Resource', {
+      this.job = new kube.KubeJob(this, 'Resource', {
         metadata,
         spec: Lazy.any({ produce: renderJobSpec }),
       });

@@ -1,5 +1,6 @@
 import { ApiObject, Chart, ChartProps, JsonPatch, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import * as kube from '../hardening/kube';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../hardening/errors';
 import { ACK_ANNOTATION, formatAcknowledgements } from '../policy/acknowledgements';
@@ -114,7 +115,7 @@ export class HardenedChart extends Chart {
         throw propError(this, 'namespace', props.namespace, 'a namespace name must be a DNS-1123 label', 'use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
       }
       const level = 'restricted';
-      this.namespaceResource = new k8s.KubeNamespace(this, 'Namespace', {
+      this.namespaceResource = new kube.KubeNamespace(this, 'Namespace', {
         metadata: {
           name: props.namespace,
           labels: {
@@ -132,7 +133,7 @@ export class HardenedChart extends Chart {
     }
     if (props.quota) {
       if (!Object.keys(props.quota).length) throw propError(this, 'quota', props.quota, 'an empty quota limits nothing', 'name the resources to limit, e.g. { "limits.memory": "16Gi" }');
-      this.resourceQuota = new k8s.KubeResourceQuota(this, 'ResourceQuota', { spec: { hard: quantities(this, 'quota', props.quota) } });
+      this.resourceQuota = new kube.KubeResourceQuota(this, 'ResourceQuota', { spec: { hard: quantities(this, 'quota', props.quota) } });
     }
     if (props.limitRange) {
       const lr = props.limitRange;
@@ -144,7 +145,7 @@ export class HardenedChart extends Chart {
         ...(lr.min ? { min: quantities(this, 'limitRange.min', lr.min) } : {}),
       };
       if (Object.keys(item).length === 1) throw propError(this, 'limitRange', lr, 'an empty LimitRange limits nothing', 'set defaultRequest, defaultLimit, max or min');
-      this.limitRangeResource = new k8s.KubeLimitRange(this, 'LimitRange', { spec: { limits: [item] } });
+      this.limitRangeResource = new kube.KubeLimitRange(this, 'LimitRange', { spec: { limits: [item] } });
     }
 
     this.node.addValidation({ validate: () => this.validatePolicy() });
@@ -297,7 +298,7 @@ function quantities(scope: IConstruct, prop: string, values: { [k: string]: stri
     if (typeof v !== 'string' || !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$/.test(v)) {
       throw propError(scope, `${prop}.${k}`, v, 'not a Kubernetes quantity', 'use e.g. "500m", "2", "512Mi" or "10Gi"');
     }
-    out[k] = k8s.Quantity.fromString(v);
+    out[k] = kube.quantity(v);
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
 import { recommendedLabels } from '../hardening/labels';
 import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
@@ -334,11 +335,11 @@ export class NamespaceRole extends Construct {
       ? { [RBAC_ACKNOWLEDGED_ANNOTATION]: acknowledged.map(a => `${a.ruleId}: ${a.reason}`).join('; ') }
       : undefined;
 
-    this.role = new k8s.KubeRole(this, 'Resource', {
+    this.role = new kube.KubeRole(this, 'Resource', {
       metadata: { name: this.name, namespace, labels, annotations },
       rules: this.rules.map(r => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs], resourceNames: r.resourceNames ? [...r.resourceNames] : undefined })),
     });
-    this.binding = new k8s.KubeRoleBinding(this, 'Binding', {
+    this.binding = new kube.KubeRoleBinding(this, 'Binding', {
       metadata: { name: this.name, namespace, labels },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: this.name },
       subjects: sortedSubjects,

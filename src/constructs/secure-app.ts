@@ -1,6 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
@@ -188,7 +189,7 @@ export class SecureApp extends Construct implements INetworkTarget {
       labelSelector: { matchLabels: pod.selector },
       matchLabelKeys: ['pod-template-hash'],
     });
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+    this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
       spec: Lazy.any({
         produce: (): k8s.DeploymentSpec => ({
@@ -198,7 +199,7 @@ export class SecureApp extends Construct implements INetworkTarget {
           strategy: {
             type: 'RollingUpdate',
             // Zero downtime: a new pod must be ready before an old one goes.
-            rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
+            rollingUpdate: { maxUnavailable: kube.intOrString(0), maxSurge: kube.intOrString('25%') },
           },
           revisionHistoryLimit: SECURE_APP_DEFAULTS.revisionHistoryLimit,
           progressDeadlineSeconds: SECURE_APP_DEFAULTS.progressDeadlineSeconds,
@@ -217,13 +218,13 @@ export class SecureApp extends Construct implements INetworkTarget {
       }),
     });
 
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = new kube.KubeService(this, 'Service', {
       metadata,
       spec: {
         type: 'ClusterIP',
         ipFamilyPolicy: 'PreferDualStack',
         selector: pod.selector,
-        ports: [{ name: 'http', port: servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: servicePort, targetPort: kube.intOrString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -235,7 +236,7 @@ export class SecureApp extends Construct implements INetworkTarget {
       if (a.memory !== undefined) {
         metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memory } } });
       }
-      this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      this.autoscaler = new kube.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
         metadata,
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
@@ -247,12 +248,12 @@ export class SecureApp extends Construct implements INetworkTarget {
       });
     }
 
-    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget = new kube.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
       spec: {
         // One pod at a time may be evicted by a drain, whatever the replica count; a
         // minAvailable would block drains whenever the HPA sits at its minimum.
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        maxUnavailable: kube.intOrString(1),
         // Pods that are not ready anyway may be evicted, so a crash-looping pod cannot block a drain.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
         selector: { matchLabels: pod.selector },
@@ -320,12 +321,12 @@ export class SecureApp extends Construct implements INetworkTarget {
           'use StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
       }
       const claimName = suggestDnsLabel(`${this.name}-${short}`);
-      const claim = new k8s.KubePersistentVolumeClaim(this, `Storage-${short}`, {
+      const claim = new kube.KubePersistentVolumeClaim(this, `Storage-${short}`, {
         metadata: { name: claimName, labels },
         spec: {
           accessModes: [accessMode],
           storageClassName: volume.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(volume.size) } },
+          resources: { requests: { storage: kube.quantity(volume.size) } },
         },
       });
       this.persistentVolumeClaims.push(claim);

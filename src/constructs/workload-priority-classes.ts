@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
 import { LABEL_MANAGED_BY, LABEL_PART_OF } from '../hardening/labels';
 import { _markPriorityClassesDeployed, WorkloadClass } from '../hardening/workload-class';
 
@@ -18,7 +19,7 @@ export class WorkloadPriorityClasses extends Construct {
     _markPriorityClassesDeployed(this);
     const namespaced = Chart.of(this).namespace !== undefined;
     this.priorityClasses = WorkloadClass.all().map(c => {
-      const pc = new k8s.KubePriorityClass(this, c.name, {
+      const pc = new kube.KubePriorityClass(this, c.name, {
         metadata: {
           name: c.priorityClassName,
           labels: { [LABEL_PART_OF]: 'cdk8s-hardened', [LABEL_MANAGED_BY]: 'cdk8s-hardened' },

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from './kube';
 import { propError } from './errors';
 import { checkInteger } from './validation';
 
@@ -77,7 +78,7 @@ export class HealthCheck {
     const livenessPath = options.livenessPath ?? readinessPath;
     const scheme = options.https ? 'HTTPS' : 'HTTP';
     return new HealthCheck('http', options, [readinessPath, livenessPath],
-      (port, path) => ({ httpGet: { path, port: k8s.IntOrString.fromString(port), scheme } }));
+      (port, path) => ({ httpGet: { path, port: kube.intOrString(port), scheme } }));
   }
 
   /**
@@ -87,7 +88,7 @@ export class HealthCheck {
    */
   public static tcp(options: TcpHealthCheckOptions = {}): HealthCheck {
     return new HealthCheck('tcp', options, [undefined, undefined],
-      (port) => ({ tcpSocket: { port: k8s.IntOrString.fromString(port) } }));
+      (port) => ({ tcpSocket: { port: kube.intOrString(port) } }));
   }
 
   /** Commands run in the container; exit code 0 means healthy. */

@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from './kube';
 import { propError } from './errors';
 import { checkDnsLabel, checkInteger, isLabelKey, isLabelValue } from './validation';
 
@@ -155,7 +156,7 @@ export class NetworkPeer {
     }
     return this.options.ports.map(port => {
       checkInteger(scope, `${prop} port`, port, 1, 65535, 'use a port from 1 to 65535');
-      return { port: k8s.IntOrString.fromNumber(port), protocol: this.options.protocol ?? NetworkProtocol.TCP };
+      return { port: kube.intOrString(port), protocol: this.options.protocol ?? NetworkProtocol.TCP };
     });
   }
 
@@ -172,8 +173,8 @@ const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
     podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
   }],
   ports: [
-    { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-    { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+    { protocol: 'UDP', port: kube.intOrString(53) },
+    { protocol: 'TCP', port: kube.intOrString(53) },
   ],
 };
 
@@ -210,7 +211,7 @@ export function createWorkloadNetworkPolicy(scope: Construct, id: string, option
     if (peers.length > 0) {
       ingress.push({
         from: peers.map(p => p._peer(scope)),
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.ingress.port) }],
+        ports: [{ protocol: 'TCP', port: kube.intOrString(options.ingress.port) }],
       });
     }
   }
@@ -218,7 +219,7 @@ export function createWorkloadNetworkPolicy(scope: Construct, id: string, option
     to: [peer._peer(scope)],
     ports: peer._ports(scope, 'egressTo'),
   }))];
-  return new k8s.KubeNetworkPolicy(scope, id, {
+  return new kube.KubeNetworkPolicy(scope, id, {
     metadata: { name: options.name, labels: options.labels },
     spec: {
       podSelector: { matchLabels: options.podSelector },

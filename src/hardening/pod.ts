@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
 import { propError, REDACTED } from './errors';
@@ -258,7 +259,7 @@ export class HardenedPod {
       let volumeName = `writable-${suggestDnsLabel(path)}`.slice(0, 63).replace(/-+$/, '');
       if (usedNames.has(volumeName)) volumeName = `writable-${i}`;
       usedNames.add(volumeName);
-      this.addVolume({ name: volumeName, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } }, { name: volumeName, mountPath: path }, `writablePaths[${i}]`);
+      this.addVolume({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(sizeLimit) } }, { name: volumeName, mountPath: path }, `writablePaths[${i}]`);
     });
     if (paths.length * sizeBytes > resolved.ephemeralLimitBytes) {
       throw propError(scope, 'writablePaths', paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the ephemeral-storage limit, so the kubelet would evict the pod before the volumes fill`,
@@ -268,7 +269,7 @@ export class HardenedPod {
       if (c.mountPath) this.claimMountPath(c.mountPath, `config mountPath`);
     }
 
-    this.serviceAccount = new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    this.serviceAccount = new kube.KubeServiceAccount(scope, 'ServiceAccount', {
       metadata: { name, labels: this.labels },
       // No API token unless a role is bound: a stolen token is a foothold in the cluster.
       automountServiceAccountToken: false,
@@ -308,7 +309,8 @@ export class HardenedPod {
           { serviceAccountToken: { path: 'token', expirationSeconds, audience: options.audience } },
           // Published in every namespace by the cluster (RootCAConfigMap, GA since 1.21).
           { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+          // The JSON field name (the generated L1 type calls it `downwardApi`; see hardening/kube.ts).
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } } as unknown as k8s.VolumeProjection,
         ],
       },
     }, { name: 'kube-api-access', mountPath: API_TOKEN_MOUNT_PATH, readOnly: true }, owner);

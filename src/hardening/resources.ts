@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from './kube';
 import { propError } from './errors';
 import { checkQuantity } from './validation';
 import { WorkloadClass } from './workload-class';
@@ -80,8 +81,8 @@ export function resolveResources(scope: IConstruct, props: ContainerResources | 
       throw propError(scope, prop, range, 'workloadClass CRITICAL runs with Guaranteed QoS, which needs the request equal to the limit',
         `set both to ${JSON.stringify(range.limit)}, or choose WorkloadClass.STANDARD`);
     }
-    requests[k8sName] = k8s.Quantity.fromString(range.request);
-    limits[k8sName] = k8s.Quantity.fromString(range.limit);
+    requests[k8sName] = kube.quantity(range.request);
+    limits[k8sName] = kube.quantity(range.limit);
     if (key === 'ephemeralStorage') ephemeralLimitBytes = limit;
   }
   return { requirements: { requests, limits }, ephemeralLimitBytes };
