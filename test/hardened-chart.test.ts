@@ -302,3 +302,33 @@ describe('nested plain charts', () => {
     expect(require('fs').readdirSync(app.outdir)).toEqual([]);
   });
 });
+
+describe('linear in the number of charts', () => {
+  test('App.synth validates the app once, not once more per HardenedChart, and writes the same YAML', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { App: A, Chart: C, Yaml: Y } = require('cdk8s');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HardenedChart: H, SecureApp: S } = require('../src');
+    const fs = require('fs') as typeof import('fs');
+    const path = require('path') as typeof import('path');
+    const build = (outdir: string) => {
+      const app = new A({ outdir });
+      let validations = 0;
+      for (let i = 0; i < 10; i++) {
+        const chart = new H(app, `team${i}`, { namespace: `team${i}`, printWarnings: false });
+        new S(chart, 'web', { image: 'ghcr.io/acme/web:1.0.0', name: 'web' });
+        chart.node.addValidation({ validate: () => { validations++; return []; } });
+      }
+      return { app, count: () => validations };
+    };
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'charts-'));
+    const { app, count } = build(dir);
+    app.synth();
+    expect(count()).toBe(10); // one validation per chart, run once: not 10 x 11
+    const plain = build(fs.mkdtempSync(path.join(require('os').tmpdir(), 'charts-'))).app;
+    for (const chart of plain.charts) {
+      const file = path.join(dir, `${chart.node.id}.k8s.yaml`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(Y.stringify(...C.prototype.toJson.call(chart)));
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, ChartProps, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, DependencyGraph, JsonPatch, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import * as kube from '../hardening/kube';
 import { Construct, IConstruct } from 'constructs';
@@ -92,6 +92,8 @@ export class HardenedChart extends Chart {
   private readonly pss: [number, number];
   private readonly printWarnings: boolean;
   private gate?: GateResult;
+  /** The gate result of the last validation (`node.validate()`), as opposed to `policyReport()`. */
+  private validated?: GateResult;
   private rendering = false;
   private served: ApiObject[] = [];
   private annotations = new Map<ApiObject, string>();
@@ -165,6 +167,8 @@ export class HardenedChart extends Chart {
    * exactly what was checked.
    */
   public toJson(): any[] {
+    const fast = this.renderValidated();
+    if (fast) return fast;
     this.rendering = true;
     try {
       return super.toJson();
@@ -175,8 +179,25 @@ export class HardenedChart extends Chart {
     }
   }
 
+  /**
+   * Inside `App.synth()`: the whole app was validated (this gate included) and its dependencies
+   * resolved moments ago, in this synth, and nothing changed since. `Chart.toJson()` would
+   * validate and resolve the whole app again, for every chart, which makes a synth quadratic in
+   * the number of charts; render the chart's objects directly instead, with the JSON the gate
+   * checked. Anywhere else (a first `toJson()`, `Testing.synth`), the full path runs.
+   */
+  private renderValidated(): any[] | undefined {
+    const gate = this.gate;
+    if (!gate || gate !== this.validated || !gate.json || this.collect().fingerprint !== gate.fingerprint) return undefined;
+    const json = gate.json;
+    return new DependencyGraph(this.node).topology()
+      .filter((x): x is ApiObject => ApiObject.isApiObject(x) && Chart.of(x) === this)
+      .map((o) => json.get(o) ?? o.toJson());
+  }
+
   private validatePolicy(): string[] {
     const result = this.evaluate();
+    this.validated = result;
     if (this.rendering && result.json) {
       // Chart.toJson() validates the app, then calls toJson() on each of our objects: answer
       // those calls with the JSON the gate already computed (once; a later render recomputes).
