@@ -60,7 +60,7 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
   const suppressed: SuppressedFinding[] = [];
   objects.forEach((po, objectIndex) => {
     if (po.json === null || typeof po.json !== 'object') return;
-    const ref = objectRef(po.json);
+    let ref: ObjectRef | undefined; // only objects with findings need it
     for (const rule of options.rules) {
       let violations;
       try {
@@ -69,6 +69,7 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
         violations = [{ path: [], message: `rule failed on this object: ${(e as Error).message}` }];
       }
       for (const v of violations) {
+        ref ??= objectRef(po.json);
         const f: Finding = {
           ruleId: rule.id, severity: rule.severity, object: ref, origin: po.origin, objectIndex,
           path: formatPath(v.path), pathSegments: v.path, message: v.message, fix: v.fix ?? rule.fix,

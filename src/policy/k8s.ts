@@ -85,9 +85,20 @@ export interface ContainerView {
   readonly name: string;
 }
 
-/** Every container of a pod: init, regular and ephemeral (in that order). */
+const containerCache = new WeakMap<PodView, Map<string, ContainerView[]>>();
+
+/**
+ * Every container of a pod: init, regular and ephemeral (in that order). Cached per pod view and
+ * type list: dozens of rules ask for the same containers of every pod. Treat the result as read-only.
+ */
 export function containersOf(pod: PodView, types: ContainerType[] = ['initContainers', 'containers', 'ephemeralContainers']): ContainerView[] {
+  const key = types.join(',');
+  let byTypes = containerCache.get(pod);
+  if (!byTypes) containerCache.set(pod, byTypes = new Map());
+  const cached = byTypes.get(key);
+  if (cached) return cached;
   const out: ContainerView[] = [];
+  byTypes.set(key, out);
   for (const type of types) {
     arr(pod.spec[type]).forEach((c, i) => {
       if (isMap(c)) out.push({ c, type, path: [...pod.specPath, type, i], name: String(c.name ?? `#${i}`) });
