@@ -42,9 +42,14 @@ function runOnce(kind: string, s: Scenario, outdir: string): Result {
   return { wall, rssMiB: out.maxRssKiB / 1024, documents: out.documents, bytes: out.bytes };
 }
 
-function run(kind: string, s: Scenario, outdir: string): Result {
-  const results = Array.from({ length: RUNS }, () => runOnce(kind, s, outdir));
-  return { wall: median(results.map(r => r.wall)), rssMiB: median(results.map(r => r.rssMiB)), documents: results[0].documents, bytes: results[0].bytes };
+/**
+ * Runs the implementations of one scenario interleaved (A B C, A B C, ...) so that drift in the
+ * machine's speed hits all of them alike; returns the median of each.
+ */
+function runInterleaved(jobs: { kind: string; outdir: string }[], s: Scenario): Result[] {
+  const results: Result[][] = jobs.map(() => []);
+  for (let r = 0; r < RUNS; r++) jobs.forEach((j, i) => results[i].push(runOnce(j.kind, s, j.outdir)));
+  return results.map(rs => ({ wall: median(rs.map(r => r.wall)), rssMiB: median(rs.map(r => r.rssMiB)), documents: rs[0].documents, bytes: rs[0].bytes }));
 }
 
 /** The hardened output as JSON per file, for the floor to write again. */
@@ -57,16 +62,18 @@ function prepareFloor(dir: string): void {
 const rows: string[] = [];
 const ratios: Record<string, number> = {};
 const fmt = (n: number, d = 2) => n.toFixed(d);
-console.log(`cdk8s-hardened benchmark: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} run(s) per cell\n`);
+console.log(`cdk8s-hardened benchmark: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} interleaved run(s) per cell\n`);
 console.log(`${'| scenario | implementation | wall s | peak RSS MiB | documents | bytes | wall vs cdk8s-plus | wall vs floor |'}\n|---|---|---:|---:|---:|---:|---:|---:|`);
 const header = '| scenario | implementation | wall s | peak RSS MiB | documents | bytes | wall vs cdk8s-plus | wall vs floor |';
 rows.push(header, '|---|---|---:|---:|---:|---:|---:|---:|');
 for (const s of SCENARIOS) {
   const dir = path.join(TMP, s.label.replace(/[^a-z0-9]+/gi, '-'));
-  const hardened = run('hardened', s, `${dir}-hardened`);
+  // The floor writes the hardened output again: produce it once first.
+  runOnce('hardened', s, `${dir}-hardened`);
   prepareFloor(`${dir}-hardened`);
-  const plus = run('cdk8s-plus', s, `${dir}-plus`);
-  const floor = s.charts === 1 ? run('floor', s, `${dir}-hardened-floor`) : undefined;
+  const jobs = [{ kind: 'hardened', outdir: `${dir}-hardened` }, { kind: 'cdk8s-plus', outdir: `${dir}-plus` }];
+  if (s.charts === 1) jobs.push({ kind: 'floor', outdir: `${dir}-hardened-floor` });
+  const [hardened, plus, floor] = runInterleaved(jobs, s);
   const before = rows.length;
   for (const [name, r] of [['cdk8s-hardened', hardened], ['cdk8s-plus-28 by hand', plus], ['floor (yaml only)', floor]] as const) {
     if (!r) continue;

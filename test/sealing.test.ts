@@ -97,6 +97,35 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
     expect(unseal(big.privateKey, sealed, unsealLabel('strict', 'shop', 'db')).toString()).toBe(PLAINTEXT);
   });
 
+  const python = (() => {
+    try {
+      execFileSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  (python ? test : test.skip)('an independent implementation of the controller\'s HybridDecrypt (Python cryptography) decrypts every scope, and only under the sealed-for label', () => {
+    const values = [Buffer.from(PLAINTEXT), Buffer.from([0, 1, 2, 255, 254]), Buffer.alloc(0)];
+    const cases: { label: string; value: string; plaintext?: Buffer }[] = [];
+    for (const v of values) {
+      cases.push({ label: 'shop/db', value: sealing.seal(v, { namespace: 'shop', name: 'db' }), plaintext: v });
+      cases.push({ label: 'shop', value: sealing.seal(v, { scope: SealingScope.NAMESPACE_WIDE, namespace: 'shop' }), plaintext: v });
+      cases.push({ label: '', value: sealing.seal(v, { scope: SealingScope.CLUSTER_WIDE }), plaintext: v });
+    }
+    // The wrong name, the wrong namespace, and a strict value read as cluster-wide must fail.
+    const strict = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    cases.push({ label: 'shop/other', value: strict }, { label: 'other/db', value: strict }, { label: '', value: strict });
+    const out = JSON.parse(execFileSync('python3', [path.join(__dirname, 'helpers', 'unseal.py')], {
+      input: JSON.stringify({ key: cert.privateKey.export({ type: 'pkcs8', format: 'pem' }), items: cases.map(c => ({ label: c.label, value: c.value })) }),
+      encoding: 'utf8',
+    }));
+    cases.forEach((c, i) => {
+      if (c.plaintext) expect({ i, ...out[i] }).toEqual({ i, ok: true, plaintext: c.plaintext.toString('base64') });
+      else expect({ i, ok: out[i].ok }).toEqual({ i, ok: false });
+    });
+  });
+
   const openssl = (() => {
     try {
       execFileSync('openssl', ['version'], { stdio: 'ignore' });
