@@ -1,6 +1,6 @@
 /*
  * Synthesizes EncryptedConfigs with the demo certificate into a folder, for the independent
- * checker:  npx ts-node examples/synth-sealed-secrets.ts OUTDIR && ../shared/checks/run.sh OUTDIR
+ * checker:  npx ts-node scripts/synth-sealed-secrets.ts OUTDIR && ../shared/checks/run.sh OUTDIR
  * Needs no private key: pre-sealed values from examples/sealed-values.md, plus values sealed here.
  */
 import * as fs from 'node:fs';
