@@ -1,20 +1,27 @@
-export * from './hardening/config';
-export * from './hardening/config-attachment';
-export { REDACTED } from './hardening/errors';
-export * from './hardening/health-check';
-export * from './hardening/labels';
-export * from './hardening/network';
-export { WorkloadProps, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION } from './hardening/pod';
-export { ContainerResources, ResourceRange, DEFAULT_RESOURCES } from './hardening/resources';
-export * from './hardening/workload-class';
+// The public API of cdk8s-hardened. Internal helpers (the shared pod builder, validation, the
+// policy engine's rule data) are imported by path inside the package, not exported here.
+
+// Workloads and what they share
 export * from './constructs/secure-app';
+export * from './constructs/batch-job';
 export * from './constructs/workload-priority-classes';
+export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION, API_TOKEN_MOUNT_PATH } from './hardening/pod';
+export { ContainerResources, ResourceRange } from './hardening/resources';
+export { HealthCheck, HealthCheckTiming, HttpHealthCheckOptions, TcpHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
+export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
+export { WorkloadClass } from './hardening/workload-class';
+export { ConfigAttachment, ConfigFilesOptions, ConfigEnvOptions } from './hardening/config-attachment';
+export { IConfigSource, ConfigBinding, ConfigObjectKind } from './hardening/config';
+
+// RBAC
+export * from './constructs/namespace-role';
+
+// Secrets
 export * from './constructs/encrypted-config';
 export * from './sealing/certificate';
 export { SealingScope, SealingError } from './sealing/seal';
 export * from './testing';
-export * from './policy';
+
+// The policy gate
 export * from './constructs/hardened-chart';
-export { ApiTokenOptions, API_TOKEN_MOUNT_PATH } from './hardening/pod';
-export * from './constructs/namespace-role';
-export * from './constructs/batch-job';
+export * from './policy';
