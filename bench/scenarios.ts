@@ -40,6 +40,17 @@ export function hardenedApp(chart: Chart, i: number): void {
   }
 }
 
+/** The hardened container settings cdk8s-plus can express, shared by the app and the job. */
+const CONTAINER_SECURITY: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true, user: 65532, group: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
+  capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+const RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+  ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) }, // cdk8s-plus takes whole GiB only
+};
+
 const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name });
 
 /** The same app hand-written with cdk8s-plus-28, hardened as far as its API and patches allow. */
@@ -59,15 +70,8 @@ export function handWrittenApp(chart: Chart, i: number): void {
       name,
       image: IMAGE,
       portNumber: 8080,
-      securityContext: {
-        ensureNonRoot: true, user: 65532, group: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
-        ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) }, // cdk8s-plus takes whole GiB only
-      },
+      securityContext: CONTAINER_SECURITY,
+      resources: RESOURCES,
       readiness: kplus.Probe.fromHttpGet('/ready', { port: 8080 }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }),
       volumeMounts: [
@@ -117,15 +121,8 @@ export function handWrittenApp(chart: Chart, i: number): void {
       securityContext: { ensureNonRoot: true, user: 65532, group: 65532, fsGroup: 65532 },
       containers: [{
         image: JOB_IMAGE,
-        securityContext: {
-          ensureNonRoot: true, user: 65532, group: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
-          capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-        },
-        resources: {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
-          ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) }, // cdk8s-plus takes whole GiB only
-        },
+        securityContext: CONTAINER_SECURITY,
+        resources: RESOURCES,
       }],
     });
     new kplus.NetworkPolicy(chart, `jobnp${i}`, {
