@@ -1,5 +1,6 @@
 // The public API of cdk8s-hardened. Internal helpers (the shared pod builder, validation, the
-// policy engine's rule data) are imported by path inside the package, not exported here.
+// policy engine's rule data) are imported by path inside the package, not exported here; the
+// construct modules also export their documented defaults (SECURE_APP_DEFAULTS, ...).
 
 // Workloads and what they share
 export * from './constructs/secure-app';

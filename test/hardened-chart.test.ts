@@ -332,3 +332,11 @@ describe('linear in the number of charts', () => {
     }
   });
 });
+
+test.each(['v2.0', 'v1.99', '1.x'])('podSecurityVersion %j is refused (only v1.<minor> the rules know, or latest)', (v) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { App: A } = require('cdk8s');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HardenedChart: H } = require('../src');
+  expect(() => new H(new A(), 'c', { podSecurityVersion: v })).toThrow(/c: invalid podSecurityVersion .*Fix: use "v1.<minor>" up to v1\.37/);
+});

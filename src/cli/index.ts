@@ -30,5 +30,10 @@ export function main(argv: string[]): number {
 }
 
 if (require.main === module) {
+  // A reader that stops early (`check dir | head`) closes the pipe: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   process.exitCode = main(process.argv.slice(2));
 }

@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { propError } from '../hardening/errors';
 import { ACK_ANNOTATION, formatAcknowledgements } from '../policy/acknowledgements';
 import { AcknowledgementScope, evaluatePolicy, PolicyReport } from '../policy/engine';
-import { parsePssVersion } from '../policy/k8s';
+import { LATEST_PSS, parsePssVersion } from '../policy/k8s';
 import { Acknowledgement, PolicyObject, PolicyRule } from '../policy/model';
 import { Policy } from '../policy/policy';
 import { PolicyPack, resolveRules } from '../policy/registry';
@@ -104,7 +104,7 @@ export class HardenedChart extends Chart {
     Object.defineProperty(this, HARDENED_CHART, { value: true });
     this.podSecurityVersion = props.podSecurityVersion ?? 'v1.28';
     const pss = /^v\d+\.\d+$/.test(this.podSecurityVersion) || this.podSecurityVersion === 'latest' ? parsePssVersion(this.podSecurityVersion) : undefined;
-    if (!pss) throw propError(this, 'podSecurityVersion', this.podSecurityVersion, 'not a Pod Security Standards version', 'use "v1.<minor>" (e.g. "v1.28") or "latest"');
+    if (!pss) throw propError(this, 'podSecurityVersion', this.podSecurityVersion, 'not a Pod Security Standards version the rules know', `use "v1.<minor>" up to v1.${LATEST_PSS[1]} (e.g. "v1.28") or "latest"`);
     this.pss = pss;
     const packs = props.policyPacks ?? PolicyPack.all();
     if (!packs.length) throw propError(this, 'policyPacks', [], 'an empty list runs no rules', 'omit policyPacks to run every pack, or name the packs to run');

@@ -266,7 +266,8 @@ export function buildIndex(objects: readonly PolicyObject[]): ObjectIndex {
 export const LATEST_PSS: [number, number] = [1, 37];
 export function parsePssVersion(v: string | undefined): [number, number] | undefined {
   if (v === undefined || v === 'latest') return LATEST_PSS;
-  const m = /^v?(\d+)\.(\d+)$/.exec(v);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
+  // Pod Security Admission versions are v1.0 ... the latest one the rules know.
+  const m = /^v?1\.(\d+)$/.exec(v);
+  return m && Number(m[1]) <= LATEST_PSS[1] ? [1, Number(m[1])] : undefined;
 }
 export const atLeast = (v: readonly [number, number], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);
