@@ -35,10 +35,10 @@ exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input 
 `;
 
 /** Thrown for input we cannot read: reported as one line, exit status 2. */
-class InputError extends Error {}
+export class InputError extends Error {}
 
 /** A document read from a file. */
-interface LoadedObject extends PolicyObject {
+export interface LoadedObject extends PolicyObject {
   readonly file: string;
   readonly line: number;
   /** Locates a field of this object: line and column (1-based). */
@@ -72,7 +72,7 @@ function listFiles(target: string): string[] {
   return out;
 }
 
-function loadFile(file: string, display: string): { objects: LoadedObject[]; skipped: number } {
+export function loadFile(file: string, display: string): { objects: LoadedObject[]; skipped: number } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -204,7 +204,20 @@ export function check(argv: string[], stdout: Writer = process.stdout, stderr: W
     return 2;
   }
 
-  // Acknowledgements from annotations: honoured only with a known rule id and a reason.
+  const rules = resolveRules(opts.packs.length ? opts.packs : PolicyPack.all());
+  const report = evaluateObjects(objects, rules, opts.pssVersion);
+
+  if (opts.format === 'json') stdout.write(JSON.stringify(toJson(report, objects, files, opts), null, 2) + '\n');
+  else if (opts.format === 'sarif') stdout.write(JSON.stringify(toSarif(report, objects, rules), null, 2) + '\n');
+  else stdout.write(toText(report, objects, files, skipped, opts) + '\n');
+  return report.errors > 0 ? 1 : 0;
+}
+
+/**
+ * Evaluates objects read from YAML: acknowledgement annotations are honoured only with a known
+ * rule id and a reason; malformed ones are reported (HARDENED-ACK-002) and not honoured.
+ */
+export function evaluateObjects(objects: LoadedObject[], rules: PolicyRule[], pssVersion: readonly [number, number]): PolicyReport {
   const acks: AcknowledgementScope[] = [];
   const invalid: Finding[] = [];
   objects.forEach((o, i) => {
@@ -224,16 +237,9 @@ export function check(argv: string[], stdout: Writer = process.stdout, stderr: W
       }
     }
   });
-
-  const rules = resolveRules(opts.packs.length ? opts.packs : PolicyPack.all());
-  const base = evaluatePolicy(objects, { rules, pssVersion: opts.pssVersion, acknowledgements: acks });
+  const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks });
   const findings = [...base.findings, ...invalid].sort((a, b) => a.objectIndex - b.objectIndex);
-  const report: PolicyReport = { ...base, findings, warnings: base.warnings + invalid.length };
-
-  if (opts.format === 'json') stdout.write(JSON.stringify(toJson(report, objects, files, opts), null, 2) + '\n');
-  else if (opts.format === 'sarif') stdout.write(JSON.stringify(toSarif(report, objects, rules), null, 2) + '\n');
-  else stdout.write(toText(report, objects, files, skipped, opts) + '\n');
-  return report.errors > 0 ? 1 : 0;
+  return { ...base, findings, warnings: base.warnings + invalid.length };
 }
 
 function located(f: Finding, objects: LoadedObject[]) {
