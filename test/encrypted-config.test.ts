@@ -65,6 +65,7 @@ describe('EncryptedConfig output', () => {
       'app.kubernetes.io/name': 'db-credentials',
       'app.kubernetes.io/instance': 'db-credentials',
       'app.kubernetes.io/component': 'config',
+      'app.kubernetes.io/part-of': 'shop',
       'app.kubernetes.io/managed-by': 'cdk8s-hardened',
     });
     expect(Object.keys(doc.spec.encryptedData)).toEqual(['DB_PASSWORD', 'DB_USER']);

@@ -230,7 +230,7 @@ describe('the namespace', () => {
 
   test('bad namespace props are refused with path, prop, value and fix', () => {
     expect(() => new HardenedChart(Testing.app(), 'a', { createNamespace: true })).toThrow('a: invalid createNamespace true: there is no namespace to create. Fix: set namespace.');
-    expect(() => new HardenedChart(Testing.app(), 'b', { namespace: 'Shop_1', createNamespace: true })).toThrow(/invalid namespace "Shop_1": a namespace name must be a DNS-1123 label/);
+    expect(() => new HardenedChart(Testing.app(), 'b', { namespace: 'Shop_1', createNamespace: true })).toThrow(/b: invalid namespace "Shop_1": not a DNS-1123 label.*Fix: use a name such as "shop-1"/);
     expect(() => new HardenedChart(Testing.app(), 'c', { podSecurityVersion: '1.28' })).toThrow(/invalid podSecurityVersion "1.28"/);
     expect(() => new HardenedChart(Testing.app(), 'd', { quota: { pods: 'many' } })).toThrow(/invalid quota.pods "many": not a Kubernetes quantity/);
     expect(() => new HardenedChart(Testing.app(), 'e', { policyPacks: [] })).toThrow(/invalid policyPacks/);

@@ -3,6 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from '../hardening/config';
 import { propError, REDACTED } from '../hardening/errors';
+import { LABEL_INSTANCE, LABEL_NAME, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { isLabelValue } from '../hardening/validation';
 import { SealingCertificate } from '../sealing/certificate';
 import {
@@ -265,14 +266,14 @@ export class EncryptedConfig extends Construct implements IConfigSource {
       .update(JSON.stringify(this.keys.map(k => [k, this.encryptedData[k]])))
       .digest('hex');
 
-    // A name may be a DNS subdomain of up to 253 characters; a label value only 63.
-    const nameLabels: { [key: string]: string } = isLabelValue(this.name) ? { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name } : {};
-    const labels = this.checkLabels({
-      ...nameLabels,
-      'app.kubernetes.io/component': 'config',
-      'app.kubernetes.io/managed-by': 'cdk8s-hardened',
-      ...props.labels,
-    });
+    // The recommended labels, as on every object of the library. A name may be a DNS subdomain
+    // of up to 253 characters but a label value only 63: then the name labels are left out.
+    const recommended = recommendedLabels({ name: this.name, appName: this.name, component: 'config', partOf: partOfLabel(this) });
+    if (!isLabelValue(this.name)) {
+      delete recommended[LABEL_NAME];
+      delete recommended[LABEL_INSTANCE];
+    }
+    const labels = this.checkLabels({ ...recommended, ...props.labels });
     const templateAnnotations = this.checkAnnotations(props.annotations ?? {});
     const scopeAnno = scopeAnnotations(this.scope);
     const hasScopeAnno = Object.keys(scopeAnno).length > 0;

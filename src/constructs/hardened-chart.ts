@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import * as kube from '../hardening/kube';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../hardening/errors';
+import { checkDnsLabel, parseQuantity } from '../hardening/validation';
 import { ACK_ANNOTATION, formatAcknowledgements } from '../policy/acknowledgements';
 import { AcknowledgementScope, evaluatePolicy, PolicyReport } from '../policy/engine';
 import { LATEST_PSS, parsePssVersion } from '../policy/k8s';
@@ -60,7 +61,6 @@ interface GateResult {
   json?: Map<ApiObject, any>;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HARDENED_CHART = Symbol.for('cdk8s-hardened.HardenedChart');
 
 /**
@@ -113,9 +113,7 @@ export class HardenedChart extends Chart {
 
     if (props.createNamespace) {
       if (!props.namespace) throw propError(this, 'createNamespace', true, 'there is no namespace to create', 'set namespace');
-      if (props.namespace.length > 63 || !DNS1123_LABEL.test(props.namespace)) {
-        throw propError(this, 'namespace', props.namespace, 'a namespace name must be a DNS-1123 label', 'use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
-      }
+      checkDnsLabel(this, 'namespace', props.namespace);
       const level = 'restricted';
       this.namespaceResource = new kube.KubeNamespace(this, 'Namespace', {
         metadata: {
@@ -316,7 +314,7 @@ function sortedKeys(o: Record<string, any>): Record<string, any> {
 function quantities(scope: IConstruct, prop: string, values: { [k: string]: string }): { [k: string]: k8s.Quantity } {
   const out: { [k: string]: k8s.Quantity } = {};
   for (const [k, v] of Object.entries(values)) {
-    if (typeof v !== 'string' || !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$/.test(v)) {
+    if (typeof v !== 'string' || parseQuantity(v) === undefined) {
       throw propError(scope, `${prop}.${k}`, v, 'not a Kubernetes quantity', 'use e.g. "500m", "2", "512Mi" or "10Gi"');
     }
     out[k] = kube.quantity(v);

@@ -4,12 +4,12 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
-import { recommendedLabels } from '../hardening/labels';
+import { appNameLabel, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
 import {
   CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, STANDARD_VERBS,
 } from '../hardening/rbac';
-import { checkDnsLabel, checkDnsSubdomain, derivedName, isDnsLabel, isLabelValue } from '../hardening/validation';
+import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/validation';
 import { evaluatePolicy } from '../policy/engine';
 import { Policy } from '../policy/policy';
 import { ESCALATION_RESOURCES, POD_EXEC, SECRETS_READ, WORKLOAD_CREATION } from '../policy/rules/rbac';
@@ -324,13 +324,7 @@ export class NamespaceRole extends Construct {
     for (const b of bound) subjects.set(`${b.subject.kind}\u0000${b.subject.namespace ?? ''}\u0000${b.subject.name}`, b.subject);
     const sortedSubjects = [...subjects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 
-    const chartId = Chart.of(this).node.id;
-    const labels = recommendedLabels({
-      name: this.name,
-      appName: isDnsLabel(id) && /^[a-z]/.test(id) ? id : this.name,
-      component: 'rbac',
-      partOf: isLabelValue(chartId) && chartId !== '' ? chartId : undefined,
-    });
+    const labels = recommendedLabels({ name: this.name, appName: appNameLabel(this, this.name), component: 'rbac', partOf: partOfLabel(this) });
     const annotations = acknowledged.length > 0
       ? { [RBAC_ACKNOWLEDGED_ANNOTATION]: acknowledged.map(a => `${a.ruleId}: ${a.reason}`).join('; ') }
       : undefined;

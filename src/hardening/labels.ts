@@ -1,3 +1,7 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { isDnsLabel, isLabelValue } from './validation';
+
 /** The Kubernetes recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
 export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
@@ -37,4 +41,16 @@ export function recommendedLabels(id: WorkloadIdentity): Record<string, string> 
     ...(id.version ? { [LABEL_VERSION]: id.version } : {}),
     [LABEL_MANAGED_BY]: 'cdk8s-hardened',
   };
+}
+
+/** `app.kubernetes.io/part-of` of an object: its chart's id, when that is a valid label value. */
+export function partOfLabel(scope: IConstruct): string | undefined {
+  const chartId = Chart.of(scope).node.id;
+  return chartId !== '' && isLabelValue(chartId) ? chartId : undefined;
+}
+
+/** `app.kubernetes.io/name` of a construct: its id when that is a DNS label starting with a letter, else `fallback`. */
+export function appNameLabel(scope: IConstruct, fallback: string): string {
+  const id = scope.node.id;
+  return isDnsLabel(id) && /^[a-z]/.test(id) ? id : fallback;
 }

@@ -8,10 +8,10 @@ import { propError, REDACTED } from './errors';
 import { RenderedProbes } from './health-check';
 import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
-import { LABEL_INSTANCE, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
+import { appNameLabel, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { NetworkPeer } from './network';
 import { ContainerResources, resolveResources } from './resources';
-import { derivedName, checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, isDnsLabel, isLabelValue, suggestDnsLabel } from './validation';
+import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, derivedName, isLabelValue, suggestDnsLabel } from './validation';
 import { _priorityClassesDeployed, WorkloadClass } from './workload-class';
 
 /** The user and group every container runs as, unless chosen otherwise. */
@@ -190,12 +190,11 @@ export class HardenedPod {
       throw propError(scope, 'name', name, 'must start with a letter (it is also a Service and container name)', `use ${JSON.stringify(`app-${name}`)}`);
     }
     this.image = checkImage(scope, 'image', props.image);
-    const chartId = Chart.of(scope).node.id;
     this.identity = {
       name,
-      appName: isDnsLabel(scope.node.id) && /^[a-z]/.test(scope.node.id) ? scope.node.id : name,
+      appName: appNameLabel(scope, name),
       component: options.component,
-      partOf: isLabelValue(chartId) && chartId !== '' ? chartId : undefined,
+      partOf: partOfLabel(scope),
       version: this.image.tag && isLabelValue(this.image.tag) ? this.image.tag : undefined,
     };
     this.labels = recommendedLabels(this.identity);

@@ -21,6 +21,11 @@ export function isLabelKey(key: string): boolean {
   return name.length <= 63 && LABEL_NAME_PART.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)));
 }
 
+/** Whether `value` is a DNS-1123 subdomain (most object names). */
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+}
+
 /** Whether `value` is a valid label value. */
 export function isLabelValue(value: string): boolean {
   return value.length <= 63 && LABEL_VALUE.test(value);
@@ -36,7 +41,7 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): v
 
 /** Refuses a name that is not a DNS-1123 subdomain (PriorityClass, StorageClass names). */
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): void {
-  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+  if (!isDnsSubdomain(value)) {
     throw propError(scope, prop, value, 'not a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)',
       `use a name such as ${JSON.stringify(suggestDnsLabel(value))}`);
   }

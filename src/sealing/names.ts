@@ -4,16 +4,14 @@
  * problem in words (never echoing anything but the checked string itself).
  */
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from '../hardening/validation';
+
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** An object name such as a Secret's `metadata.name`: a DNS-1123 subdomain. */
 export function checkObjectName(name: string): string | undefined {
   if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed`;
-  if (!DNS1123_SUBDOMAIN.test(name)) {
+  if (!isDnsSubdomain(name)) {
     return 'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit)';
   }
   return undefined;
@@ -22,7 +20,7 @@ export function checkObjectName(name: string): string | undefined {
 /** A namespace name: a DNS-1123 label. */
 export function checkNamespaceName(namespace: string): string | undefined {
   if (namespace.length > 63) return `is ${namespace.length} characters long; at most 63 are allowed`;
-  if (!DNS1123_LABEL.test(namespace)) {
+  if (!isDnsLabel(namespace)) {
     return 'is not a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)';
   }
   return undefined;
@@ -39,21 +37,13 @@ export function checkSecretKey(key: string): string | undefined {
 
 /** A label or annotation key: an optional DNS-1123 subdomain prefix and "/", then a name. */
 export function checkQualifiedKey(key: string): string | undefined {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
-    return 'has a prefix that is not a DNS-1123 subdomain';
-  }
-  if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME_PART.test(name)) {
-    return 'has a name part that is not 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
-  }
-  return undefined;
+  return isLabelKey(key) ? undefined
+    : 'is not a qualified key (an optional DNS-1123 subdomain prefix and "/", then 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)';
 }
 
 /** A label value. */
 export function checkLabelValue(value: string): string | undefined {
-  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+  if (!isLabelValue(value)) {
     return 'is not a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)';
   }
   return undefined;
