@@ -8,6 +8,8 @@ export * from './constructs/batch-job';
 export * from './constructs/workload-priority-classes';
 export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION, API_TOKEN_MOUNT_PATH } from './hardening/pod';
 export { ContainerResources, ResourceRange } from './hardening/resources';
+export { AutoscalingOptions } from './hardening/autoscaling';
+export { StorageAccessMode, StorageVolume } from './hardening/storage';
 export { HealthCheck, HealthCheckTiming, HttpHealthCheckOptions, TcpHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
 export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
 export { WorkloadClass } from './hardening/workload-class';

@@ -28,6 +28,8 @@ const app = documentedDefaults('constructs/secure-app.ts');
 const pod = documentedDefaults('hardening/pod.ts');
 const health = documentedDefaults('hardening/health-check.ts');
 const resources = documentedDefaults('hardening/resources.ts');
+const scaling = documentedDefaults('hardening/autoscaling.ts');
+const storage = documentedDefaults('hardening/storage.ts');
 
 function renderDefault(props: any = {}) {
   const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
@@ -38,9 +40,9 @@ function renderDefault(props: any = {}) {
 }
 
 test('every optional prop of the public interfaces documents a default', () => {
-  const internal = new Set(['HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
+  const internal = new Set(['AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
@@ -68,7 +70,7 @@ test('SecureAppProps defaults match the rendered output', () => {
 
 test('AutoscalingOptions defaults match the rendered HPA', () => {
   const hpa = one(renderDefault().manifest, 'HorizontalPodAutoscaler');
-  const d = app.AutoscalingOptions;
+  const d = scaling.AutoscalingOptions;
   expect(d.enabled).toBe('true');
   expect(d.minReplicas).toBe(String(hpa.spec.minReplicas));
   expect(d.maxReplicas).toBe(String(hpa.spec.maxReplicas));
@@ -82,7 +84,7 @@ test('AutoscalingOptions defaults match the rendered HPA', () => {
 test('StorageVolume defaults', () => {
   const { manifest } = renderDefault({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi' }] });
   const pvc = one(manifest, 'PersistentVolumeClaim');
-  expect(app.StorageVolume.accessMode).toBe(`StorageAccessMode.${Object.entries(StorageAccessMode).find(([, v]) => v === pvc.spec.accessModes[0])![0]}`);
+  expect(storage.StorageVolume.accessMode).toBe(`StorageAccessMode.${Object.entries(StorageAccessMode).find(([, v]) => v === pvc.spec.accessModes[0])![0]}`);
   expect(pvc.spec.storageClassName).toBeUndefined();
   expect(pvc.metadata.name).toMatch(/-data$/);
 });

@@ -5,77 +5,11 @@ import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
+import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
+import { createDisruptionBudget, spreadPlacement } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
-import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, suggestDnsLabel } from '../hardening/validation';
-
-/** Horizontal pod autoscaling of a SecureApp (autoscaling/v2). */
-export interface AutoscalingOptions {
-  /**
-   * Whether an HPA scales the app. When false, `replicas` sets a fixed count.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * Fewest replicas; at least 2 keeps the app up while a node drains.
-   * @default 2
-   */
-  readonly minReplicas?: number;
-  /**
-   * Most replicas.
-   * @default 10
-   */
-  readonly maxReplicas?: number;
-  /**
-   * Average CPU use, in percent of the CPU request, that the HPA keeps the pods at.
-   * @default 70
-   */
-  readonly cpuTargetUtilizationPercent?: number;
-  /**
-   * Average memory use, in percent of the memory request, that the HPA keeps the pods at.
-   * @default - no memory target
-   */
-  readonly memoryTargetUtilizationPercent?: number;
-  /**
-   * How long load must stay low before the HPA removes pods, against flapping.
-   * @default 300
-   */
-  readonly scaleDownStabilizationSeconds?: number;
-}
-
-/** Access mode of a PersistentVolumeClaim. */
-export enum StorageAccessMode {
-  /** Read-write by the pods of one node. */
-  READ_WRITE_ONCE = 'ReadWriteOnce',
-  /** Read-write by one pod. */
-  READ_WRITE_ONCE_POD = 'ReadWriteOncePod',
-  /** Read-only by many nodes. */
-  READ_ONLY_MANY = 'ReadOnlyMany',
-  /** Read-write by many nodes (needs a storage class that supports it, e.g. NFS or CephFS). */
-  READ_WRITE_MANY = 'ReadWriteMany',
-}
-
-/** A persistent volume for a SecureApp: becomes a PersistentVolumeClaim mounted in the container. */
-export interface StorageVolume {
-  /** Absolute path the volume is mounted at. */
-  readonly mountPath: string;
-  /** Requested size, a Kubernetes quantity such as "10Gi". */
-  readonly size: string;
-  /**
-   * StorageClass of the claim; it must exist in the cluster.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClassName?: string;
-  /**
-   * Access mode. A single-node mode needs a single replica (autoscaling off, `replicas: 1`).
-   * @default StorageAccessMode.READ_WRITE_ONCE
-   */
-  readonly accessMode?: StorageAccessMode;
-  /**
-   * Short name of the volume; the claim is named "<app name>-<name>".
-   * @default - "data" for the first volume, "data-<n>" for the others
-   */
-  readonly name?: string;
-}
+import { resolveStorage, StorageVolume } from '../hardening/storage';
+import { checkInteger, suggestDnsLabel } from '../hardening/validation';
 
 /** Props of a SecureApp. */
 export interface SecureAppProps extends WorkloadProps {
@@ -121,7 +55,7 @@ export const SECURE_APP_DEFAULTS = {
   port: 8080,
   servicePort: 80,
   replicas: 2,
-  autoscaling: { minReplicas: 2, maxReplicas: 10, cpuTargetUtilizationPercent: 70, scaleDownStabilizationSeconds: 300 },
+  autoscaling: AUTOSCALING_DEFAULTS,
   revisionHistoryLimit: 10,
   progressDeadlineSeconds: 600,
 };
@@ -165,7 +99,7 @@ export class SecureApp extends Construct implements INetworkTarget {
     const servicePort = props.servicePort ?? SECURE_APP_DEFAULTS.servicePort;
     checkInteger(this, 'servicePort', servicePort, 1, 65535, 'use a port from 1 to 65535 (80 by default)');
 
-    const scaling = this.resolveScaling(props);
+    const scaling = resolveScaling(this, props.autoscaling, props.replicas, SECURE_APP_DEFAULTS.replicas);
     const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, 'http');
     const pod = new HardenedPod(this, props, {
       component: 'server',
@@ -178,17 +112,8 @@ export class SecureApp extends Construct implements INetworkTarget {
     this.serviceAccount = pod.serviceAccount;
     const metadata = { name: this.name, labels: pod.labels };
 
-    this.addStorage(props.storage ?? [], scaling.maxPods, metadata.labels);
+    this.addStorage(props.storage, scaling, metadata.labels);
 
-    // Spread replicas over zones and nodes; only this revision's pods count (pod-template-hash),
-    // so a rolling update does not skew the spread.
-    const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
-      topologyKey,
-      maxSkew: 1,
-      whenUnsatisfiable: 'ScheduleAnyway',
-      labelSelector: { matchLabels: pod.selector },
-      matchLabelKeys: ['pod-template-hash'],
-    });
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
       spec: Lazy.any({
@@ -203,17 +128,9 @@ export class SecureApp extends Construct implements INetworkTarget {
           },
           revisionHistoryLimit: SECURE_APP_DEFAULTS.revisionHistoryLimit,
           progressDeadlineSeconds: SECURE_APP_DEFAULTS.progressDeadlineSeconds,
-          template: pod.renderTemplate({
-            topologySpreadConstraints: [spread('topology.kubernetes.io/zone'), spread('kubernetes.io/hostname')],
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                  weight: 100,
-                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: pod.selector } },
-                }],
-              },
-            },
-          }),
+          // Spread replicas over zones and nodes; only this revision's pods count
+          // (pod-template-hash), so a rolling update does not skew the spread.
+          template: pod.renderTemplate(spreadPlacement(pod.selector, { matchLabelKeys: ['pod-template-hash'] })),
         }),
       }),
     });
@@ -229,36 +146,10 @@ export class SecureApp extends Construct implements INetworkTarget {
     });
 
     if (scaling.hpa) {
-      const a = scaling.hpa;
-      const metrics: k8s.MetricSpecV2[] = [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpu } } },
-      ];
-      if (a.memory !== undefined) {
-        metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memory } } });
-      }
-      this.autoscaler = new kube.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata,
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-          minReplicas: a.min,
-          maxReplicas: a.max,
-          metrics,
-          behavior: { scaleDown: { stabilizationWindowSeconds: a.stabilization } },
-        },
-      });
+      this.autoscaler = createAutoscaler(this, 'Autoscaler', { metadata, targetKind: 'Deployment', autoscaling: scaling.hpa });
     }
 
-    this.disruptionBudget = new kube.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata,
-      spec: {
-        // One pod at a time may be evicted by a drain, whatever the replica count; a
-        // minAvailable would block drains whenever the HPA sits at its minimum.
-        maxUnavailable: kube.intOrString(1),
-        // Pods that are not ready anyway may be evicted, so a crash-looping pod cannot block a drain.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        selector: { matchLabels: pod.selector },
-      },
-    });
+    this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
@@ -274,64 +165,19 @@ export class SecureApp extends Construct implements INetworkTarget {
     return Chart.of(this).namespace;
   }
 
-  private resolveScaling(props: SecureAppProps): { fixedReplicas?: number; maxPods: number; hpa?: { min: number; max: number; cpu: number; memory?: number; stabilization: number } } {
-    const a = props.autoscaling ?? {};
-    const d = SECURE_APP_DEFAULTS.autoscaling;
-    if (a.enabled === false) {
-      const replicas = props.replicas ?? SECURE_APP_DEFAULTS.replicas;
-      checkInteger(this, 'replicas', replicas, 1, 10000, 'use at least 1 replica (2 or more to survive a node drain)');
-      return { fixedReplicas: replicas, maxPods: replicas };
-    }
-    if (props.replicas !== undefined) {
-      throw propError(this, 'replicas', props.replicas, 'a fixed replica count conflicts with autoscaling (the HPA owns the count; a fixed value resets it on every apply)',
-        'set autoscaling.minReplicas instead, or turn autoscaling off with autoscaling: { enabled: false }');
-    }
-    const min = a.minReplicas ?? d.minReplicas;
-    const max = a.maxReplicas ?? d.maxReplicas;
-    checkInteger(this, 'autoscaling.minReplicas', min, 1, 10000, 'use at least 1 (2 or more to survive a node drain)');
-    checkInteger(this, 'autoscaling.maxReplicas', max, 1, 10000, 'use a whole number of at least minReplicas');
-    if (min > max) {
-      throw propError(this, 'autoscaling', { minReplicas: min, maxReplicas: max }, 'minReplicas is greater than maxReplicas', `raise maxReplicas to at least ${min} or lower minReplicas`);
-    }
-    const cpu = a.cpuTargetUtilizationPercent ?? d.cpuTargetUtilizationPercent;
-    checkInteger(this, 'autoscaling.cpuTargetUtilizationPercent', cpu, 1, 100, 'use a percentage from 1 to 100 (70 by default)');
-    if (a.memoryTargetUtilizationPercent !== undefined) {
-      checkInteger(this, 'autoscaling.memoryTargetUtilizationPercent', a.memoryTargetUtilizationPercent, 1, 100, 'use a percentage from 1 to 100');
-    }
-    const stabilization = a.scaleDownStabilizationSeconds ?? d.scaleDownStabilizationSeconds;
-    checkInteger(this, 'autoscaling.scaleDownStabilizationSeconds', stabilization, 0, 3600, 'use 0 to 3600 seconds');
-    return { maxPods: max, hpa: { min, max, cpu, memory: a.memoryTargetUtilizationPercent, stabilization } };
-  }
-
-  private addStorage(storage: StorageVolume[], maxPods: number, labels: Record<string, string>): void {
-    const names = new Set<string>();
-    storage.forEach((volume, i) => {
-      const prop = `storage[${i}]`;
-      checkAbsolutePath(this, `${prop}.mountPath`, volume.mountPath);
-      checkQuantity(this, `${prop}.size`, volume.size, '10Gi');
-      if (volume.storageClassName !== undefined) checkDnsSubdomain(this, `${prop}.storageClassName`, volume.storageClassName);
-      const short = volume.name ?? (i === 0 ? 'data' : `data-${i}`);
-      checkDnsLabel(this, `${prop}.name`, short);
-      if (names.has(short)) throw propError(this, `${prop}.name`, short, 'used by another volume', 'give each volume its own name');
-      names.add(short);
-      const accessMode = volume.accessMode ?? StorageAccessMode.READ_WRITE_ONCE;
-      const singleWriter = accessMode === StorageAccessMode.READ_WRITE_ONCE || accessMode === StorageAccessMode.READ_WRITE_ONCE_POD;
-      if (singleWriter && maxPods > 1) {
-        throw propError(this, `${prop}.accessMode`, accessMode, `a single-node volume cannot be shared by up to ${maxPods} replicas spread over nodes`,
+  private addStorage(storage: StorageVolume[] | undefined, scaling: ResolvedScaling, labels: Record<string, string>): void {
+    for (const volume of resolveStorage(this, storage)) {
+      if (volume.singleWriter && scaling.maxPods > 1) {
+        throw propError(this, `${volume.prop}.accessMode`, volume.accessMode, `a single-node volume cannot be shared by up to ${scaling.maxPods} replicas spread over nodes`,
           'use StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
       }
-      const claimName = suggestDnsLabel(`${this.name}-${short}`);
-      const claim = new kube.KubePersistentVolumeClaim(this, `Storage-${short}`, {
+      const claimName = suggestDnsLabel(`${this.name}-${volume.name}`);
+      const claim = new kube.KubePersistentVolumeClaim(this, `Storage-${volume.name}`, {
         metadata: { name: claimName, labels },
-        spec: {
-          accessModes: [accessMode],
-          storageClassName: volume.storageClassName,
-          resources: { requests: { storage: kube.quantity(volume.size) } },
-        },
+        spec: volume.claimSpec,
       });
       this.persistentVolumeClaims.push(claim);
-      const volumeName = `storage-${short}`.slice(0, 63).replace(/-+$/, '');
-      this._pod.addVolume({ name: volumeName, persistentVolumeClaim: { claimName } }, { name: volumeName, mountPath: volume.mountPath }, `${prop}.mountPath`);
-    });
+      this._pod.addVolume({ name: volume.volumeName, persistentVolumeClaim: { claimName } }, { name: volume.volumeName, mountPath: volume.mountPath }, `${volume.prop}.mountPath`);
+    }
   }
 }
