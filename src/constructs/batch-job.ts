@@ -245,7 +245,18 @@ export class BatchJob extends Construct implements INetworkTarget {
 
     // A job is best-effort work: when the app deploys the PriorityClasses, a job whose user chose
     // no class runs as BATCH (low priority, never preempts); otherwise it names none.
-    const pod = new HardenedPod(this, props, { component: 'job', maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63, defaultWorkloadClass: WorkloadClass.BATCH });
+    const pod = new HardenedPod(this, props, {
+      component: 'job',
+      maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63,
+      defaultWorkloadClass: WorkloadClass.BATCH,
+      // Sidecars are ordinary containers (native sidecars are alpha in Kubernetes 1.28), and a
+      // Job is complete only when every container has exited: a sidecar would keep it running
+      // until activeDeadline fails it.
+      sidecarsRefusal: {
+        problem: 'a Job completes only when all its containers exit, and a sidecar runs for the life of the pod, so the Job would never complete (native sidecars, which end with the Job, are alpha in Kubernetes 1.28)',
+        fix: 'run the helper as an init container (initContainers) if it prepares something, or in the main container',
+      },
+    });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
