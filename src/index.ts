@@ -10,6 +10,8 @@ export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTA
 export { ContainerResources, ResourceRange } from './hardening/resources';
 export { AutoscalingOptions } from './hardening/autoscaling';
 export { StorageAccessMode, StorageVolume } from './hardening/storage';
+export { ServiceType, WorkloadPort, ExternalAccess, EXTERNAL_SERVICE_RULE_ID } from './hardening/ports';
+export { ContainerOptions } from './hardening/pod';
 export { HealthCheck, HealthCheckTiming, HttpHealthCheckOptions, TcpHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
 export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
 export { WorkloadClass } from './hardening/workload-class';

@@ -40,9 +40,9 @@ function renderDefault(props: any = {}) {
 }
 
 test('every optional prop of the public interfaces documents a default', () => {
-  const internal = new Set(['AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
+  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;

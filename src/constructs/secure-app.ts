@@ -8,23 +8,47 @@ import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../har
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
 import { createDisruptionBudget, spreadPlacement } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
-import { resolveStorage, StorageVolume } from '../hardening/storage';
-import { checkInteger, suggestDnsLabel } from '../hardening/validation';
+import {
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
+} from '../hardening/ports';
+import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/storage';
+import { suggestDnsLabel } from '../hardening/validation';
+import { Policy } from '../policy/policy';
 
 /** Props of a SecureApp. */
 export interface SecureAppProps extends WorkloadProps {
   /**
-   * Port the container listens on (named "http").
+   * Port the container listens on (named "http"). Use `ports` instead for other names or more ports.
    * @default 8080
    */
   readonly port?: number;
   /**
-   * Port of the Service in front of the pods.
+   * Port of the Service in front of the pods (with `port`).
    * @default 80
    */
   readonly servicePort?: number;
   /**
-   * Readiness and liveness checks.
+   * Named ports, each a container port, a Service port of the same name and an ingress rule of
+   * its own. The first is the main port: health checks and `NetworkPeer.workload(app)` use it.
+   * Replaces `port` and `servicePort`.
+   * @default - one port named "http": `port` in the container, `servicePort` on the Service
+   */
+  readonly ports?: WorkloadPort[];
+  /**
+   * How the Service is reached. NODE_PORT and LOAD_BALANCER expose the app outside the cluster
+   * and need `externalAccess`.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * The reason for, and the clients of, a NODE_PORT or LOAD_BALANCER Service. The reason
+   * acknowledges HARDENED-NET-005 on the Service; the NetworkPolicy opens every port to the
+   * client ranges only.
+   * @default - none: refused with NODE_PORT or LOAD_BALANCER
+   */
+  readonly externalAccess?: ExternalAccess;
+  /**
+   * Readiness and liveness checks, against the main port.
    * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
    */
   readonly healthCheck?: HealthCheck;
@@ -39,12 +63,14 @@ export interface SecureAppProps extends WorkloadProps {
    */
   readonly replicas?: number;
   /**
-   * Persistent volumes, each a PersistentVolumeClaim mounted in the container.
+   * Persistent volumes, each a PersistentVolumeClaim mounted in the container. A single-writer
+   * volume (ReadWriteOnce, ReadWriteOncePod) needs one replica and makes the rollout `Recreate`;
+   * for one volume per replica use a StatefulApp.
    * @default - none
    */
   readonly storage?: StorageVolume[];
   /**
-   * Who may connect to the port. Everything else is denied.
+   * Who may connect to the ports (each entry of `ports` may name its own). Everything else is denied.
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
@@ -58,6 +84,7 @@ export const SECURE_APP_DEFAULTS = {
   autoscaling: AUTOSCALING_DEFAULTS,
   revisionHistoryLimit: 10,
   progressDeadlineSeconds: 600,
+  serviceType: ServiceType.CLUSTER_IP,
 };
 
 /**
@@ -68,7 +95,7 @@ export const SECURE_APP_DEFAULTS = {
 export class SecureApp extends Construct implements INetworkTarget {
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
-  /** The ClusterIP Service in front of the pods. */
+  /** The Service in front of the pods. */
   public readonly service: k8s.KubeService;
   /** The app's own ServiceAccount (no API token unless a role is bound). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
@@ -82,8 +109,10 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly persistentVolumeClaims: k8s.KubePersistentVolumeClaim[] = [];
   /** `metadata.name` of every object of the app. */
   public readonly name: string;
-  /** The container port. */
+  /** The main container port. */
   public readonly port: number;
+  /** Names of the container ports (the first is the main port). */
+  public readonly portNames: string[];
   /** Labels that select exactly the app's pods. */
   public readonly podSelectorLabels: { [key: string]: string };
   /** The shared hardened pod builder behind the Deployment. @internal */
@@ -94,25 +123,23 @@ export class SecureApp extends Construct implements INetworkTarget {
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
-    this.port = props.port ?? SECURE_APP_DEFAULTS.port;
-    checkInteger(this, 'port', this.port, 1, 65535, 'use a port from 1 to 65535 (8080 by default)');
-    const servicePort = props.servicePort ?? SECURE_APP_DEFAULTS.servicePort;
-    checkInteger(this, 'servicePort', servicePort, 1, 65535, 'use a port from 1 to 65535 (80 by default)');
+    const ports = resolvePorts(this, props, SECURE_APP_DEFAULTS);
+    this.port = ports[0].port;
+    this.portNames = ports.map(p => p.name);
+    const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
 
     const scaling = resolveScaling(this, props.autoscaling, props.replicas, SECURE_APP_DEFAULTS.replicas);
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, 'http');
-    const pod = new HardenedPod(this, props, {
-      component: 'server',
-      ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
-      probes,
-    });
+    const storage = resolveStorage(this, props.storage);
+    const singleWriter = this.checkSingleWriter(storage, scaling);
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
+    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
     this.serviceAccount = pod.serviceAccount;
     const metadata = { name: this.name, labels: pod.labels };
 
-    this.addStorage(props.storage, scaling, metadata.labels);
+    this.addStorage(storage, metadata.labels);
 
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
@@ -121,11 +148,13 @@ export class SecureApp extends Construct implements INetworkTarget {
           // With an HPA, replicas is the HPA's: a value here would reset the scale on every apply.
           replicas: scaling.fixedReplicas,
           selector: { matchLabels: pod.selector },
-          strategy: {
-            type: 'RollingUpdate',
+          strategy: singleWriter
+            // A second pod could not attach the single-writer volume (ReadWriteOncePod: never;
+            // ReadWriteOnce: only on the same node), so a rolling update would stall: the old
+            // pod goes first.
+            ? { type: 'Recreate' }
             // Zero downtime: a new pod must be ready before an old one goes.
-            rollingUpdate: { maxUnavailable: kube.intOrString(0), maxSurge: kube.intOrString('25%') },
-          },
+            : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: kube.intOrString(0), maxSurge: kube.intOrString('25%') } },
           revisionHistoryLimit: SECURE_APP_DEFAULTS.revisionHistoryLimit,
           progressDeadlineSeconds: SECURE_APP_DEFAULTS.progressDeadlineSeconds,
           // Spread replicas over zones and nodes; only this revision's pods count
@@ -135,15 +164,8 @@ export class SecureApp extends Construct implements INetworkTarget {
       }),
     });
 
-    this.service = new kube.KubeService(this, 'Service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        ipFamilyPolicy: 'PreferDualStack',
-        selector: pod.selector,
-        ports: [{ name: 'http', port: servicePort, targetPort: kube.intOrString('http'), protocol: 'TCP' }],
-      },
-    });
+    this.service = createService(this, 'Service', { metadata, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });
+    if (exposure.access) Policy.acknowledge(this.service, EXTERNAL_SERVICE_RULE_ID, exposure.access.reason);
 
     if (scaling.hpa) {
       this.autoscaler = createAutoscaler(this, 'Autoscaler', { metadata, targetKind: 'Deployment', autoscaling: scaling.hpa });
@@ -155,7 +177,7 @@ export class SecureApp extends Construct implements INetworkTarget {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
-      ingress: { port: this.port, peers: props.ingressFrom ?? [NetworkPeer.sameNamespace()] },
+      ingress: ingressRules(ports, exposure.clients),
       egress: props.egressTo ?? [],
     });
   }
@@ -165,12 +187,19 @@ export class SecureApp extends Construct implements INetworkTarget {
     return Chart.of(this).namespace;
   }
 
-  private addStorage(storage: StorageVolume[] | undefined, scaling: ResolvedScaling, labels: Record<string, string>): void {
-    for (const volume of resolveStorage(this, storage)) {
-      if (volume.singleWriter && scaling.maxPods > 1) {
-        throw propError(this, `${volume.prop}.accessMode`, volume.accessMode, `a single-node volume cannot be shared by up to ${scaling.maxPods} replicas spread over nodes`,
-          'use StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
-      }
+  /** Whether a single-writer volume is mounted; refuses it with more than one replica. */
+  private checkSingleWriter(storage: ResolvedStorage[], scaling: ResolvedScaling): boolean {
+    const single = storage.find(v => v.singleWriter);
+    if (single && (scaling.maxPods > 1 || scaling.hpa)) {
+      throw propError(this, `${single.prop}.accessMode`, single.accessMode,
+        `a single-writer volume cannot be shared by ${scaling.hpa ? `an autoscaled Deployment (up to ${scaling.maxPods} replicas)` : `${scaling.maxPods} replicas`} spread over nodes`,
+        'use a StatefulApp (one volume per replica), StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
+    }
+    return single !== undefined;
+  }
+
+  private addStorage(storage: ResolvedStorage[], labels: Record<string, string>): void {
+    for (const volume of storage) {
       const claimName = suggestDnsLabel(`${this.name}-${volume.name}`);
       const claim = new kube.KubePersistentVolumeClaim(this, `Storage-${volume.name}`, {
         metadata: { name: claimName, labels },
