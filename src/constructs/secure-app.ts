@@ -6,7 +6,7 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
-import { createDisruptionBudget, spreadPlacement } from '../hardening/availability';
+import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import {
   containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
@@ -82,8 +82,7 @@ export const SECURE_APP_DEFAULTS = {
   servicePort: 80,
   replicas: 2,
   autoscaling: AUTOSCALING_DEFAULTS,
-  revisionHistoryLimit: 10,
-  progressDeadlineSeconds: 600,
+  ...DEPLOYMENT_DEFAULTS,
   serviceType: ServiceType.CLUSTER_IP,
 };
 
@@ -143,25 +142,7 @@ export class SecureApp extends Construct implements INetworkTarget {
 
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
-      spec: Lazy.any({
-        produce: (): k8s.DeploymentSpec => ({
-          // With an HPA, replicas is the HPA's: a value here would reset the scale on every apply.
-          replicas: scaling.fixedReplicas,
-          selector: { matchLabels: pod.selector },
-          strategy: singleWriter
-            // A second pod could not attach the single-writer volume (ReadWriteOncePod: never;
-            // ReadWriteOnce: only on the same node), so a rolling update would stall: the old
-            // pod goes first.
-            ? { type: 'Recreate' }
-            // Zero downtime: a new pod must be ready before an old one goes.
-            : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: kube.intOrString(0), maxSurge: kube.intOrString('25%') } },
-          revisionHistoryLimit: SECURE_APP_DEFAULTS.revisionHistoryLimit,
-          progressDeadlineSeconds: SECURE_APP_DEFAULTS.progressDeadlineSeconds,
-          // Spread replicas over zones and nodes; only this revision's pods count
-          // (pod-template-hash), so a rolling update does not skew the spread.
-          template: pod.renderTemplate(spreadPlacement(pod.selector, { matchLabelKeys: ['pod-template-hash'] })),
-        }),
-      }),
+      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter) }),
     });
 
     this.service = createService(this, 'Service', { metadata, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });

@@ -61,3 +61,28 @@ export function spreadPlacement(selector: { [key: string]: string }, options: Sp
     },
   };
 }
+
+/** Rollback history and rollout deadline of every Deployment the library emits. */
+export const DEPLOYMENT_DEFAULTS = { revisionHistoryLimit: 10, progressDeadlineSeconds: 600 };
+
+/**
+ * A hardened Deployment spec: no `replicas` when an HPA owns the count (a value here would reset
+ * the scale on every apply); a zero-downtime rolling update (a new pod must be ready before an
+ * old one goes), or `Recreate` where a single-writer volume is mounted (a second pod could not
+ * attach it, so a rolling update would stall); rollback history; a progress deadline; replicas
+ * spread over zones and nodes, counting only this revision's pods (pod-template-hash) so a
+ * rolling update does not skew the spread.
+ */
+export function deploymentSpec(pod: { readonly selector: Record<string, string>; renderTemplate(extra?: Partial<k8s.PodSpec>): k8s.PodTemplateSpec },
+  fixedReplicas: number | undefined, recreate: boolean): k8s.DeploymentSpec {
+  return {
+    replicas: fixedReplicas,
+    selector: { matchLabels: pod.selector },
+    strategy: recreate
+      ? { type: 'Recreate' }
+      : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: kube.intOrString(0), maxSurge: kube.intOrString('25%') } },
+    revisionHistoryLimit: DEPLOYMENT_DEFAULTS.revisionHistoryLimit,
+    progressDeadlineSeconds: DEPLOYMENT_DEFAULTS.progressDeadlineSeconds,
+    template: pod.renderTemplate(spreadPlacement(pod.selector, { matchLabelKeys: ['pod-template-hash'] })),
+  };
+}

@@ -552,6 +552,12 @@ export class HardenedPod {
     if (mount) this.mounts.push(mount);
   }
 
+  /** Mounts a volume the pod gets elsewhere (a StatefulSet's volumeClaimTemplate) in the main container. */
+  public addMount(mount: k8s.VolumeMount, owner: string): void {
+    this.claimPath(MAIN, mount.mountPath, mount.name, owner);
+    this.mounts.push(mount);
+  }
+
   /** Adds a label to the pod template (not to the selector, which is immutable). */
   public addTemplateLabel(key: string, value: string): void {
     this.templateLabels[key] = value;
