@@ -5,6 +5,9 @@
 // Workloads and what they share
 export * from './constructs/secure-app';
 export * from './constructs/batch-job';
+export * from './constructs/worker';
+export * from './constructs/stateful-app';
+export * from './constructs/shared-service';
 export * from './constructs/workload-priority-classes';
 export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION, API_TOKEN_MOUNT_PATH } from './hardening/pod';
 export { ContainerResources, ResourceRange } from './hardening/resources';
