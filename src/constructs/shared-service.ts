@@ -108,6 +108,9 @@ export class SharedService extends Construct {
     if (!pod) {
       throw propError(this, 'members', member?.node?.path ?? member, 'not a workload of this library', 'add a SecureApp or StatefulApp');
     }
+    if (!Array.isArray(member.portNames) || member.portNames.length === 0) {
+      throw propError(this, 'members', member.node.path, 'the workload serves no port (a Worker or BatchJob)', 'add a SecureApp or StatefulApp');
+    }
     if (this.members.includes(member)) {
       throw propError(this, 'members', member.node.path, 'already a member', 'add each workload once');
     }
