@@ -761,11 +761,11 @@ describe('Service types and external access', () => {
     expect(svc.spec.loadBalancerSourceRanges).toBeUndefined();
   });
 
-  test('without the acknowledgement the gate would refuse a hand-made LoadBalancer (HARDENED-NET-005)', () => {
+  test('without the acknowledgement the gate would refuse a hand-made LoadBalancer (HARDENED-SVC-002)', () => {
     const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
     const app = new SecureApp(c, 'web', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }) });
     ApiObject.of(app.service).addJsonPatch(JsonPatch.replace('/spec/type', 'LoadBalancer'));
-    expect(() => synth(c)).toThrow(/HARDENED-NET-005/);
+    expect(() => synth(c)).toThrow(/HARDENED-SVC-002/);
   });
 
   test('refuses NodePort or LoadBalancer without externalAccess', () => {

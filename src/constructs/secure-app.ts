@@ -42,7 +42,7 @@ export interface SecureAppProps extends WorkloadProps {
   readonly serviceType?: ServiceType;
   /**
    * The reason for, and the clients of, a NODE_PORT or LOAD_BALANCER Service. The reason
-   * acknowledges HARDENED-NET-005 on the Service; the NetworkPolicy opens every port to the
+   * acknowledges HARDENED-SVC-002 on the Service; the NetworkPolicy opens every port to the
    * client ranges only.
    * @default - none: refused with NODE_PORT or LOAD_BALANCER
    */

@@ -121,8 +121,11 @@ export class StatefulApp extends Construct implements INetworkTarget {
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** `metadata.name` of every object of the app; also the headless Service's name. */
   public readonly name: string;
-  /** The main container port. */
-  public readonly port: number;
+  /**
+   * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
+   * does not let an implementation make an optional property required).
+   */
+  public readonly port?: number;
   /** Names of the container ports (the first is the main port). */
   public readonly portNames: string[];
   /** The number of replicas. */

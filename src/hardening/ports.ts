@@ -26,7 +26,7 @@ export enum ServiceType {
  * The policy rule that reports Services reachable from outside the cluster (NodePort and
  * LoadBalancer); a workload with `externalAccess` acknowledges it on its Service with the reason.
  */
-export const EXTERNAL_SERVICE_RULE_ID = 'HARDENED-NET-005';
+export const EXTERNAL_SERVICE_RULE_ID = 'HARDENED-SVC-002';
 
 /** One named port of a workload: a container port, a Service port and its own ingress rule. */
 export interface WorkloadPort {
@@ -65,7 +65,7 @@ export interface WorkloadPort {
 export interface ExternalAccess {
   /**
    * Why the app is reachable from outside the cluster (at least 10 characters). Recorded on the
-   * Service as the acknowledgement of HARDENED-NET-005, so reviewers see it in the output.
+   * Service as the acknowledgement of HARDENED-SVC-002, so reviewers see it in the output.
    */
   readonly reason: string;
   /**

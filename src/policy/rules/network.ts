@@ -95,20 +95,4 @@ export const NETWORK_POLICY_ANY_PEER: PolicyRule = {
     .map((r) => ({ path: r.path, message: `${r.path.slice(1).join('[')}] allows traffic ${r.direction} on its ports` })),
 };
 
-export const EXTERNAL_SERVICE: PolicyRule = {
-  id: 'HARDENED-NET-005',
-  family: FAMILY,
-  title: 'Services reachable from outside the cluster are acknowledged',
-  severity: RuleSeverity.ERROR,
-  standards: ['NSA/CISA Kubernetes Hardening Guide: network separation', 'kube-score service-type'],
-  explanation: 'A NodePort or LoadBalancer Service opens the app to clients outside the cluster (every node\'s address, or a cloud load balancer). That is sometimes the point, but never an accident: it needs a reason a reviewer can read.',
-  fix: 'Acknowledge it with the reason (SecureApp and StatefulApp do so from `externalAccess`), restrict the clients (loadBalancerSourceRanges, NetworkPolicy ipBlocks), or use a ClusterIP Service behind an Ingress or Gateway.',
-  evaluate: (o) => {
-    if (!isKind(o, 'Service', [''])) return [];
-    const type = obj(o.spec).type;
-    return type === 'NodePort' || type === 'LoadBalancer'
-      ? [{ path: ['spec', 'type'], message: `a ${type} Service is reachable from outside the cluster` }] : [];
-  },
-};
-
-export const NETWORK_RULES: PolicyRule[] = [NETWORK_POLICY_COVERAGE, NETWORK_POLICY_TARGETS, NETWORK_POLICY_ALLOWS_ALL, NETWORK_POLICY_ANY_PEER, EXTERNAL_SERVICE];
+export const NETWORK_RULES: PolicyRule[] = [NETWORK_POLICY_COVERAGE, NETWORK_POLICY_TARGETS, NETWORK_POLICY_ALLOWS_ALL, NETWORK_POLICY_ANY_PEER];
