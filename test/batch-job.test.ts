@@ -513,6 +513,18 @@ describe('init containers and sidecars', () => {
   });
 
   test('refuses sidecars: the Job would never complete', () => {
-    expectError({ sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }] }, 'sidecars', 'never complete', 'initContainers');
+    expectError({ sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }] }, 'sidecars', 'never complete', 'nativeSidecars: true');
+  });
+
+  test('native sidecars are accepted: init containers with restartPolicy Always, after the other init containers', () => {
+    const { manifest } = render({
+      nativeSidecars: true,
+      initContainers: [{ name: 'fetch-input', image: 'ghcr.io/acme/fetch:1.0.0' }],
+      sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }],
+    });
+    const pod = podSpec(one(manifest, 'Job'));
+    expect(pod.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['fetch-input', undefined], ['proxy', 'Always']]);
+    expect(pod.containers).toHaveLength(1);
+    expect(schemaErrors(manifest)).toEqual([]);
   });
 });

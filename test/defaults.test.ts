@@ -254,6 +254,9 @@ test('ContainerOptions defaults match the rendered sidecar', () => {
   expect(d.mountApiToken).toBe('false');
   expect(pod.WorkloadProps.initContainers).toMatch(/^- none/);
   expect(pod.WorkloadProps.sidecars).toMatch(/^- none/);
+  expect(pod.WorkloadProps.nativeSidecars).toBe('false');
+  expect(helper.restartPolicy).toBeUndefined();
+  expect(spec.initContainers).toBeUndefined();
   const bare = renderDefault().pod;
   expect(bare.initContainers).toBeUndefined();
   expect(bare.containers).toHaveLength(1);

@@ -820,6 +820,16 @@ describe('init containers and sidecars', () => {
     expect(main.name).toBe('web');
   });
 
+  test('nativeSidecars: the sidecars become init containers with restartPolicy Always, keeping their probes', () => {
+    const { pod, manifest } = render({ nativeSidecars: true, initContainers: [INIT], writablePaths: ['/shared'], sidecars: [SIDECAR] });
+    expect(pod.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['copy-tools', undefined], ['proxy', 'Always']]);
+    expect(pod.initContainers[1].readinessProbe.exec.command).toEqual(['/proxy', 'ready']);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['web']);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('refuses a nativeSidecars that is not a boolean', () => expectError({ nativeSidecars: 'yes' as any }, 'nativeSidecars'));
+
   test('containers share a writable path: one emptyDir', () => {
     const { pod } = render({ writablePaths: ['/shared', '/tmp'], initContainers: [INIT] });
     const mount = (c: any) => c.volumeMounts.find((m: any) => m.mountPath === '/shared');

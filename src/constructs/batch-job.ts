@@ -249,12 +249,12 @@ export class BatchJob extends Construct implements INetworkTarget {
       component: 'job',
       maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63,
       defaultWorkloadClass: WorkloadClass.BATCH,
-      // Sidecars are ordinary containers (native sidecars are alpha in Kubernetes 1.28), and a
-      // Job is complete only when every container has exited: a sidecar would keep it running
-      // until activeDeadline fails it.
+      // Sidecars are ordinary containers unless nativeSidecars (alpha in Kubernetes 1.28), and a
+      // Job is complete only when every container has exited: an ordinary sidecar would keep it
+      // running until activeDeadline fails it.
       sidecarsRefusal: {
-        problem: 'a Job completes only when all its containers exit, and a sidecar runs for the life of the pod, so the Job would never complete (native sidecars, which end with the Job, are alpha in Kubernetes 1.28)',
-        fix: 'run the helper as an init container (initContainers) if it prepares something, or in the main container',
+        problem: 'a Job completes only when all its containers exit, and an ordinary sidecar runs for the life of the pod, so the Job would never complete',
+        fix: 'set nativeSidecars: true (Kubernetes 1.29+, or 1.28 with the SidecarContainers feature gate): native sidecars stop when the job ends; or run the helper as an init container',
       },
     });
     this._pod = pod;

@@ -157,12 +157,21 @@ export interface WorkloadProps {
    */
   readonly initContainers?: ContainerOptions[];
   /**
-   * Containers that run beside the main container for the life of the pod (ordinary containers,
-   * not Kubernetes 1.28's alpha native sidecars: see docs/workloads.md). Not allowed on a
-   * BatchJob, whose Job would never complete while a sidecar runs.
+   * Containers that run beside the main container for the life of the pod. Ordinary containers
+   * unless `nativeSidecars` is set (see docs/workloads.md). A BatchJob accepts them only as native
+   * sidecars: a Job is not complete while an ordinary sidecar runs.
    * @default - none
    */
   readonly sidecars?: ContainerOptions[];
+  /**
+   * Render `sidecars` as Kubernetes native sidecars: init containers with `restartPolicy: Always`,
+   * started after the other init containers and before the main container, and stopped after it
+   * (so a Job completes). Needs Kubernetes 1.29 or later (on by default), or 1.28 with the alpha
+   * `SidecarContainers` feature gate on; an older API server drops the field and the pod would
+   * wait for the sidecar to exit.
+   * @default false
+   */
+  readonly nativeSidecars?: boolean;
 }
 
 /** Options of the shared pod builder, set by each workload construct. */
@@ -410,6 +419,9 @@ export class HardenedPod {
 
   /** Validates `initContainers` and `sidecars` and mounts their writable paths. */
   private resolveContainers(sizeLimit: string, sizeBytes: number): void {
+    if (this.props.nativeSidecars !== undefined && typeof this.props.nativeSidecars !== 'boolean') {
+      throw propError(this.scope, 'nativeSidecars', this.props.nativeSidecars, 'must be true or false', 'write nativeSidecars: true or leave it unset');
+    }
     const names = new Map<string, string>([[this.containerName, 'the main container']]);
     for (const kind of ['initContainers', 'sidecars'] as const) {
       const list = this.props[kind];
@@ -417,7 +429,7 @@ export class HardenedPod {
       if (!Array.isArray(list)) {
         throw propError(this.scope, kind, list, 'must be a list of containers', `write it like ${kind}: [{ name: "helper", image: "registry/helper:1.0.0" }]`);
       }
-      if (kind === 'sidecars' && list.length > 0 && this.options.sidecarsRefusal) {
+      if (kind === 'sidecars' && list.length > 0 && this.options.sidecarsRefusal && this.props.nativeSidecars !== true) {
         throw propError(this.scope, kind, list.map(c => c?.name), this.options.sidecarsRefusal.problem, this.options.sidecarsRefusal.fix);
       }
       list.forEach((options, i) => {
@@ -633,6 +645,11 @@ export class HardenedPod {
     };
     const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);
     const sidecars = this.extraContainers.filter(x => x.kind === 'sidecars').map(extraContainer);
+    if (this.props.nativeSidecars) {
+      // Native sidecars: init containers that keep running (restartPolicy Always), started in
+      // order after the other init containers; the main container starts once they have started.
+      initContainers.push(...sidecars.splice(0).map(c => ({ ...c, restartPolicy: 'Always' })));
+    }
     const annotations: Record<string, string> = {
       'kubectl.kubernetes.io/default-container': this.containerName,
     };
