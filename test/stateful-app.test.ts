@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ClaimRetention, HealthCheck, NetworkPeer, NetworkProtocol, StatefulApp, StatefulAppProps, StorageAccessMode } from '../src';
+import { ClaimRetention, HardenedChart, HealthCheck, NetworkPeer, NetworkProtocol, StatefulApp, StatefulAppProps, StorageAccessMode, WorkloadClass } from '../src';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/db:16.4.0';
@@ -154,4 +154,12 @@ describe('bad input', () => {
   test('duplicate port names', () => expectError({ ports: [{ name: 'peer', port: 1 }, { name: 'peer', port: 2 }] }, 'ports[1]', '"peer"'));
   test('a retention that does not exist', () => expectError({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' as any } }, 'persistentVolumeClaimRetentionPolicy.whenDeleted'));
   test('port and ports together', () => expectError({ port: 5432, ports: [{ name: 'db', port: 5432 }] }, 'port', 'ambiguous'));
+});
+
+describe('policy gate', () => {
+  test('a clustered StatefulApp passes the gate with no finding at all', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new StatefulApp(c, 'db', { ...CLUSTER, name: 'db', image: `ghcr.io/acme/db:16.4.0@sha256:${'a'.repeat(64)}`, workloadClass: WorkloadClass.STANDARD });
+    expect(c.policyReport().findings.map(f => `${f.ruleId} ${f.message}`)).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { HealthCheck, NamespaceRole, NetworkPeer, Subject, Worker, WorkerProps } from '../src';
+import { HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, Subject, Worker, WorkerProps, WorkloadClass } from '../src';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/consumer:2.1.0';
@@ -134,5 +134,24 @@ describe('bad input', () => {
     const c = chart();
     new Worker(c, 'consumer', { image: IMAGE, healthCheck: HEALTH, sidecars: [{ name: 'kubectl', image: 'ghcr.io/acme/kubectl:1.28.4', mountApiToken: true, healthCheck: HEALTH }] });
     expect(() => synth(c)).toThrow(/sidecars\[0\]\.mountApiToken.*no role is bound.*Fix:/);
+  });
+});
+
+describe('policy gate', () => {
+  test('a Worker with an init container and a sidecar passes the gate with no finding at all', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new Worker(c, 'consumer', {
+      image: `ghcr.io/acme/consumer:2.1.0@sha256:${'a'.repeat(64)}`, healthCheck: HEALTH, workloadClass: WorkloadClass.STANDARD,
+      initContainers: [{ name: 'setup', image: `ghcr.io/acme/setup:1.0.0@sha256:${'b'.repeat(64)}` }],
+      sidecars: [{ name: 'proxy', image: `ghcr.io/acme/proxy:1.0.0@sha256:${'c'.repeat(64)}`, healthCheck: HealthCheck.exec(['/proxy', 'ready'], { livenessCommand: ['/proxy', 'alive'] }) }],
+    });
+    expect(c.policyReport().findings.map(f => `${f.ruleId} ${f.message}`)).toEqual([]);
+  });
+
+  test('a sidecar without a health check is reported by the gate (HARDENED-PROBE-001/002)', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new Worker(c, 'consumer', { image: IMAGE, healthCheck: HEALTH, sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }] });
+    const ids = c.policyReport().findings.filter(f => f.severity === 'error').map(f => f.ruleId);
+    expect(ids.sort()).toEqual(['HARDENED-PROBE-001', 'HARDENED-PROBE-002']);
   });
 });

@@ -580,11 +580,6 @@ export class HardenedPod {
     return this.identity.appName;
   }
 
-  /** Names of the main container's ports. */
-  public get portNames(): string[] {
-    return (this.options.ports ?? []).map(p => p.name!).filter(n => n !== undefined);
-  }
-
   /** Renders the pod template; called at synth time, when attached config is complete. */
   public renderTemplate(extra: Partial<k8s.PodSpec> = {}): k8s.PodTemplateSpec {
     const bindings: ConfigBinding[] = [];
