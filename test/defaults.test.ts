@@ -292,6 +292,9 @@ test('StatefulAppProps defaults match the rendered StatefulSet', () => {
   expect(enumValue(d.podManagementPolicy, kplus.PodManagementPolicy as any, 'kplus.PodManagementPolicy')).toBe(sts.spec.podManagementPolicy);
   expect(d.ingressFrom).toMatch(/NetworkPeer\.sameNamespace\(\)/);
   expect(one(manifest, 'NetworkPolicy').spec.ingress[0].from).toEqual([{ podSelector: {} }]);
+  expect(d.serviceType).toBe('ServiceType.CLUSTER_IP');
+  expect(d.externalAccess).toMatch(/^- none/);
+  expect(one(manifest, 'Service').spec.clusterIP).toBe('None');
 });
 
 test('SharedService defaults', () => {

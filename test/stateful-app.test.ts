@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ClaimRetention, HardenedChart, HealthCheck, NetworkPeer, NetworkProtocol, StatefulApp, StatefulAppProps, StorageAccessMode, WorkloadClass } from '../src';
+import { ClaimRetention, EXTERNAL_SERVICE_RULE_ID, HardenedChart, ServiceType, HealthCheck, NetworkPeer, NetworkProtocol, StatefulApp, StatefulAppProps, StorageAccessMode, WorkloadClass } from '../src';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/db:16.4.0';
@@ -145,6 +145,34 @@ describe('StatefulApp output', () => {
     const { container } = render({ ports: [{ name: 'dns', port: 5353, protocol: NetworkProtocol.UDP }], healthCheck: HealthCheck.exec(['/bin/check']) });
     expect(container.ports[0].protocol).toBe('UDP');
   });
+});
+
+describe('exposure outside the cluster', () => {
+  const ACCESS = { reason: 'brokers reached by the on-premises producers', clientRanges: ['192.0.2.0/24'] };
+
+  test('LoadBalancer: a second Service in front of all replicas, acknowledged; the NetworkPolicy opens the ports to the client ranges', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    const app = new StatefulApp(c, 'db', { ...CLUSTER, name: 'db', image: IMAGE, serviceType: ServiceType.LOAD_BALANCER, externalAccess: ACCESS });
+    const manifest = synth(c);
+    const external = manifest.find(o => o.kind === 'Service' && o.metadata.name === 'db-external');
+    expect(external.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['192.0.2.0/24'] });
+    expect(external.spec.selector).toEqual(app.podSelectorLabels);
+    expect(external.metadata.annotations['hardened.cdk8s.io/acknowledged']).toBe(`${EXTERNAL_SERVICE_RULE_ID}: ${ACCESS.reason}`);
+    expect(manifest.find(o => o.kind === 'Service' && o.metadata.name === 'db').spec.clusterIP).toBe('None');
+    const ingress = one(manifest, 'NetworkPolicy').spec.ingress;
+    expect(ingress[0].from).toContainEqual({ ipBlock: { cidr: '192.0.2.0/24' } });
+    expect(ingress[1].from).toContainEqual({ ipBlock: { cidr: '192.0.2.0/24' } });
+    expect(app.externalService).toBeDefined();
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('no external Service by default', () => {
+    const { manifest, app } = render();
+    expect(manifest.filter(o => o.kind === 'Service')).toHaveLength(1);
+    expect(app.externalService).toBeUndefined();
+  });
+
+  test('refuses LoadBalancer without externalAccess', () => expectError({ serviceType: ServiceType.LOAD_BALANCER }, 'externalAccess', 'outside the cluster'));
 });
 
 describe('bad input', () => {

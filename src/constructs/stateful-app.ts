@@ -9,7 +9,10 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
-import { containerPorts, ingressRules, resolvePorts, servicePorts, WorkloadPort } from '../hardening/ports';
+import {
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
+} from '../hardening/ports';
+import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
@@ -54,6 +57,18 @@ export interface StatefulAppProps extends WorkloadProps {
    * @default - one port named "http": `port`
    */
   readonly ports?: WorkloadPort[];
+  /**
+   * Exposure outside the cluster: NODE_PORT or LOAD_BALANCER adds a second Service of that type,
+   * "<name>-external", in front of all replicas (the headless Service stays for per-pod DNS).
+   * Needs `externalAccess`.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * The reason for, and the clients of, a NODE_PORT or LOAD_BALANCER Service, as on SecureApp.
+   * @default - none: refused with NODE_PORT or LOAD_BALANCER
+   */
+  readonly externalAccess?: ExternalAccess;
   /**
    * Readiness and liveness checks, against the main port.
    * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
@@ -113,6 +128,8 @@ export class StatefulApp extends Construct implements INetworkTarget {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The headless Service that governs the StatefulSet (`serviceName`): per-pod DNS. */
   public readonly service: k8s.KubeService;
+  /** The NodePort or LoadBalancer Service of `serviceType`; undefined for CLUSTER_IP. */
+  public readonly externalService?: k8s.KubeService;
   /** The app's own ServiceAccount (no API token unless a role is bound). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** The PodDisruptionBudget. */
@@ -144,6 +161,7 @@ export class StatefulApp extends Construct implements INetworkTarget {
     const ports = resolvePorts(this, props, { port, servicePort: port });
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
+    const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
     this.replicas = props.replicas ?? STATEFUL_APP_DEFAULTS.replicas;
     checkReplicas(this, this.replicas);
     const podManagementPolicy = props.podManagementPolicy ?? STATEFUL_APP_DEFAULTS.podManagementPolicy;
@@ -177,6 +195,14 @@ export class StatefulApp extends Construct implements INetworkTarget {
       },
     });
 
+    if (exposure.access) {
+      this.externalService = createService(this, 'ExternalService', {
+        metadata: { name: `${this.name}-external`, labels: pod.labels },
+        selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access.clientRanges,
+      });
+      Policy.acknowledge(this.externalService, EXTERNAL_SERVICE_RULE_ID, exposure.access.reason);
+    }
+
     this.statefulSet = new kube.KubeStatefulSet(this, 'Resource', {
       metadata,
       spec: Lazy.any({
@@ -204,7 +230,7 @@ export class StatefulApp extends Construct implements INetworkTarget {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
-      ingress: [...ingressRules(ports), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
+      ingress: [...ingressRules(ports, exposure.clients), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
       egress: props.egressTo ?? [],
       extraEgress: [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }],
     });
