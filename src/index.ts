@@ -5,9 +5,16 @@
 // Workloads and what they share
 export * from './constructs/secure-app';
 export * from './constructs/batch-job';
+export * from './constructs/worker';
+export * from './constructs/stateful-app';
+export * from './constructs/shared-service';
 export * from './constructs/workload-priority-classes';
 export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION, API_TOKEN_MOUNT_PATH } from './hardening/pod';
 export { ContainerResources, ResourceRange } from './hardening/resources';
+export { AutoscalingOptions } from './hardening/autoscaling';
+export { StorageAccessMode, StorageVolume } from './hardening/storage';
+export { ServiceType, WorkloadPort, ExternalAccess, EXTERNAL_SERVICE_RULE_ID } from './hardening/ports';
+export { ContainerOptions } from './hardening/pod';
 export { HealthCheck, HealthCheckTiming, HttpHealthCheckOptions, TcpHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
 export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
 export { WorkloadClass } from './hardening/workload-class';

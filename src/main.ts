@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as path from 'path';
 import {
   BatchJob, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, PodFailureRule, RoleRules,
-  SealingCertificate, SecureApp, StorageAccessMode, Subject, WorkloadClass, WorkloadPriorityClasses,
+  SealingCertificate, SecureApp, StatefulApp, StorageAccessMode, Subject, Worker, WorkloadClass, WorkloadPriorityClasses,
 } from './index';
 
 /**
@@ -25,6 +25,10 @@ const EXAMPLE_API_SERVER = NetworkPeer.ipBlock('10.0.0.10/32', { ports: [6443] }
  *   Kubernetes API (a NamespaceRole limited to that ConfigMap, hence a projected API token and
  *   egress to the API server), and the team's group may view the namespace's workloads (no
  *   Secrets, no exec).
+ * - shop also runs an orders database (a StatefulApp: three replicas, a volume each, stable
+ *   per-pod DNS, replicas reach each other on the database port) and an order-events worker (no
+ *   port: an exec health check, no Service) that waits for the database in an init container and
+ *   ships its logs with a sidecar through a shared writable path.
  */
 export function buildExample(app: App): void {
   const platform = new HardenedChart(app, 'platform');
@@ -107,6 +111,56 @@ export function buildExample(app: App): void {
     writablePaths: ['/tmp'],
     ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
     egressTo: [NetworkPeer.workload(api), EXAMPLE_API_SERVER],
+  });
+
+  // A replicated database: one volume per replica, kept when the StatefulSet is deleted or
+  // scaled down; the replicas find each other at orders-db-<n>.orders-db.shop.svc.
+  const ordersDb = new StatefulApp(shop, 'orders-db', {
+    name: 'orders-db',
+    image: 'ghcr.io/acme/orders-db:16.4.0@sha256:2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e',
+    ports: [{ name: 'tcp-postgres', port: 5432, appProtocol: 'postgresql' }],
+    replicas: 3,
+    workloadClass: WorkloadClass.CRITICAL,
+    resources: {
+      cpu: { request: '1', limit: '1' },
+      memory: { request: '2Gi', limit: '2Gi' },
+      ephemeralStorage: { request: '256Mi', limit: '256Mi' },
+    },
+    healthCheck: HealthCheck.exec(['pg_isready', '--host', '127.0.0.1', '--port', '5432'], {
+      livenessCommand: ['/usr/local/bin/pg-alive'],
+      startupProbe: true,
+      startupTimeoutSeconds: 300,
+    }),
+    storage: [{ mountPath: '/var/lib/postgresql/data', size: '50Gi', storageClassName: 'fast-ssd' }],
+    writablePaths: ['/tmp', '/var/run/postgresql'],
+    config: [db],
+  });
+
+  // A queue consumer: no port, so no Service and no ingress; health by command.
+  new Worker(shop, 'order-events', {
+    name: 'order-events',
+    workloadClass: WorkloadClass.STANDARD,
+    image: 'ghcr.io/acme/order-events:1.7.0@sha256:5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d',
+    healthCheck: HealthCheck.exec(['/app/healthcheck', '--ready'], { livenessCommand: ['/app/healthcheck', '--alive'] }),
+    replicas: 2,
+    env: { DATABASE_HOST: ordersDb.podDnsName(0), DATABASE_PORT: String(ordersDb.port), LOG_DIR: '/var/log/order-events' },
+    writablePaths: ['/tmp', '/var/log/order-events'],
+    config: [db],
+    initContainers: [{
+      name: 'wait-for-db',
+      image: 'ghcr.io/acme/wait-for:2.2.4@sha256:8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a',
+      args: [`${ordersDb.podDnsName(0)}:${ordersDb.port}`, '--timeout', '300'],
+      resources: { cpu: { request: '10m', limit: '100m' }, memory: { request: '16Mi', limit: '32Mi' } },
+    }],
+    sidecars: [{
+      name: 'log-shipper',
+      image: 'ghcr.io/acme/log-shipper:0.9.3@sha256:1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f',
+      args: ['--watch', '/var/log/order-events', '--forward', 'fluentd.logging.svc:24224'],
+      writablePaths: ['/var/log/order-events'],
+      resources: { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } },
+      healthCheck: HealthCheck.exec(['/bin/log-shipper', 'health'], { livenessCommand: ['/bin/log-shipper', 'alive'] }),
+    }],
+    egressTo: [NetworkPeer.workload(ordersDb), NetworkPeer.namespace('logging', { ports: [24224] })],
   });
 
   // The web app watches its ConfigMap for changes: only that one ConfigMap, read-only.

@@ -498,3 +498,33 @@ describe('the batch class by default when its PriorityClass is deployed', () => 
     expect(podSpec(one(synth(c), 'Deployment')).priorityClassName).toBeUndefined();
   });
 });
+
+describe('init containers and sidecars', () => {
+  test('init containers run before the job, hardened and sharing a writable path', () => {
+    const { manifest } = render({
+      writablePaths: ['/work'],
+      initContainers: [{ name: 'fetch-input', image: 'ghcr.io/acme/fetch:1.0.0', args: ['--to', '/work'], writablePaths: ['/work'] }],
+    });
+    const pod = podSpec(one(manifest, 'Job'));
+    expect(pod.initContainers).toHaveLength(1);
+    expect(pod.initContainers[0].securityContext).toEqual(pod.containers[0].securityContext);
+    expect(pod.initContainers[0].volumeMounts[0].name).toBe(pod.containers[0].volumeMounts[0].name);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('refuses sidecars: the Job would never complete', () => {
+    expectError({ sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }] }, 'sidecars', 'never complete', 'nativeSidecars: true');
+  });
+
+  test('native sidecars are accepted: init containers with restartPolicy Always, after the other init containers', () => {
+    const { manifest } = render({
+      nativeSidecars: true,
+      initContainers: [{ name: 'fetch-input', image: 'ghcr.io/acme/fetch:1.0.0' }],
+      sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0' }],
+    });
+    const pod = podSpec(one(manifest, 'Job'));
+    expect(pod.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['fetch-input', undefined], ['proxy', 'Always']]);
+    expect(pod.containers).toHaveLength(1);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+});

@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
-import { BatchJob, CompletionMode, ConcurrencyPolicy, HealthCheck, JobRestartPolicy, SecureApp, StorageAccessMode } from '../src';
+import { BatchJob, ClaimRetention, CompletionMode, ConcurrencyPolicy, HealthCheck, JobRestartPolicy, NetworkProtocol, SecureApp, ServiceType, SharedService, StatefulApp, StorageAccessMode, Worker } from '../src';
+import * as kplus from 'cdk8s-plus-28';
 import { one, podSpec, synth } from './helpers/k8s';
 
 /** `@default` of every prop of every interface in a source file: { Interface: { prop: text } }. */
@@ -28,6 +29,8 @@ const app = documentedDefaults('constructs/secure-app.ts');
 const pod = documentedDefaults('hardening/pod.ts');
 const health = documentedDefaults('hardening/health-check.ts');
 const resources = documentedDefaults('hardening/resources.ts');
+const scaling = documentedDefaults('hardening/autoscaling.ts');
+const storage = documentedDefaults('hardening/storage.ts');
 
 function renderDefault(props: any = {}) {
   const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
@@ -38,9 +41,9 @@ function renderDefault(props: any = {}) {
 }
 
 test('every optional prop of the public interfaces documents a default', () => {
-  const internal = new Set(['HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
+  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts', 'constructs/worker.ts', 'constructs/stateful-app.ts', 'constructs/shared-service.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
@@ -68,7 +71,7 @@ test('SecureAppProps defaults match the rendered output', () => {
 
 test('AutoscalingOptions defaults match the rendered HPA', () => {
   const hpa = one(renderDefault().manifest, 'HorizontalPodAutoscaler');
-  const d = app.AutoscalingOptions;
+  const d = scaling.AutoscalingOptions;
   expect(d.enabled).toBe('true');
   expect(d.minReplicas).toBe(String(hpa.spec.minReplicas));
   expect(d.maxReplicas).toBe(String(hpa.spec.maxReplicas));
@@ -82,7 +85,7 @@ test('AutoscalingOptions defaults match the rendered HPA', () => {
 test('StorageVolume defaults', () => {
   const { manifest } = renderDefault({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi' }] });
   const pvc = one(manifest, 'PersistentVolumeClaim');
-  expect(app.StorageVolume.accessMode).toBe(`StorageAccessMode.${Object.entries(StorageAccessMode).find(([, v]) => v === pvc.spec.accessModes[0])![0]}`);
+  expect(storage.StorageVolume.accessMode).toBe(`StorageAccessMode.${Object.entries(StorageAccessMode).find(([, v]) => v === pvc.spec.accessModes[0])![0]}`);
   expect(pvc.spec.storageClassName).toBeUndefined();
   expect(pvc.metadata.name).toMatch(/-data$/);
 });
@@ -202,4 +205,106 @@ test('BatchJob applies the WorkloadProps and ContainerResources defaults like Se
   expect(pod.WorkloadProps.runAsGroup).toBe(String(job.pod.securityContext.runAsGroup));
   expect(pod.WorkloadProps.writablePathSizeLimit).toBe(`'${job.pod.volumes[0].emptyDir.sizeLimit}'`);
   expect(job.container.resources).toEqual(app.container.resources);
+});
+
+const worker = documentedDefaults('constructs/worker.ts');
+const stateful = documentedDefaults('constructs/stateful-app.ts');
+const ports = documentedDefaults('hardening/ports.ts');
+const shared = documentedDefaults('constructs/shared-service.ts');
+
+test('SecureAppProps defaults of ports and Service type match the rendered Service', () => {
+  const { manifest, container } = renderDefault();
+  const svc = one(manifest, 'Service');
+  expect(enumValue(app.SecureAppProps.serviceType, ServiceType, 'ServiceType')).toBe(svc.spec.type);
+  expect(app.SecureAppProps.ports).toBe(`- one port named "${container.ports[0].name}": \`port\` in the container, \`servicePort\` on the Service`);
+  expect(container.ports).toHaveLength(1);
+  expect(app.SecureAppProps.externalAccess).toMatch(/^- none/);
+  expect(svc.metadata.annotations).toBeUndefined();
+});
+
+test('WorkloadPort defaults match the rendered ports', () => {
+  const d = ports.WorkloadPort;
+  const { manifest, container } = renderDefault({ ports: [{ name: 'grpc', port: 9090 }], ingressFrom: [] });
+  const svcPort = one(manifest, 'Service').spec.ports[0];
+  expect(d.servicePort).toBe('- the same as `port`');
+  expect(svcPort.port).toBe(container.ports[0].containerPort);
+  expect(enumValue(d.protocol, NetworkProtocol, 'NetworkProtocol')).toBe(svcPort.protocol);
+  expect(d.appProtocol).toMatch(/^- none/);
+  expect(svcPort.appProtocol).toBeUndefined();
+  // ingressFrom defaults to the workload's (here: nobody, so no rule).
+  expect(d.ingressFrom).toBe("- the workload's `ingressFrom`");
+  expect(one(manifest, 'NetworkPolicy').spec.ingress).toBeUndefined();
+});
+
+test('ContainerOptions defaults match the rendered sidecar', () => {
+  const d = pod.ContainerOptions;
+  const { pod: spec, container } = renderDefault({ sidecars: [{ name: 'helper', image: 'ghcr.io/acme/helper:1.0.0' }] });
+  const helper = spec.containers[1];
+  expect(d.command).toMatch(/ENTRYPOINT/);
+  expect(helper.command).toBeUndefined();
+  expect(helper.args).toBeUndefined();
+  expect(d.env).toMatch(/^- none/);
+  expect(helper.env).toBeUndefined();
+  expect(d.resources).toMatch(/the same defaults as the main container/);
+  expect(helper.resources).toEqual(container.resources);
+  expect(d.writablePaths).toMatch(/^- none/);
+  expect(helper.volumeMounts).toBeUndefined();
+  expect(d.healthCheck).toMatch(/^- no probes/);
+  expect(helper.readinessProbe).toBeUndefined();
+  expect(d.mountApiToken).toBe('false');
+  expect(pod.WorkloadProps.initContainers).toMatch(/^- none/);
+  expect(pod.WorkloadProps.sidecars).toMatch(/^- none/);
+  expect(pod.WorkloadProps.nativeSidecars).toBe('false');
+  expect(helper.restartPolicy).toBeUndefined();
+  expect(spec.initContainers).toBeUndefined();
+  const bare = renderDefault().pod;
+  expect(bare.initContainers).toBeUndefined();
+  expect(bare.containers).toHaveLength(1);
+});
+
+test('WorkerProps defaults match the rendered Deployment', () => {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  new Worker(chart, 'w', { image: 'ghcr.io/acme/w:1.0.0', healthCheck: HealthCheck.exec(['/check']) });
+  const manifest = synth(chart);
+  expect(worker.WorkerProps.replicas).toBe(String(one(manifest, 'Deployment').spec.replicas));
+  expect(worker.WorkerProps.autoscaling).toMatch(/^- off/);
+  expect(manifest.some(o => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+});
+
+test('StatefulAppProps defaults match the rendered StatefulSet', () => {
+  const d = stateful.StatefulAppProps;
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  new StatefulApp(chart, 'db', { image: 'ghcr.io/acme/db:1.0.0', storage: [{ mountPath: '/data', size: '1Gi' }] });
+  const manifest = synth(chart);
+  const sts = one(manifest, 'StatefulSet');
+  const container = podSpec(sts).containers[0];
+  expect(d.port).toBe(String(container.ports[0].containerPort));
+  expect(d.servicePort).toBe('- the same as `port`');
+  expect(one(manifest, 'Service').spec.ports[0].port).toBe(container.ports[0].containerPort);
+  expect(d.ports).toBe(`- one port named "${container.ports[0].name}": \`port\``);
+  expect(d.healthCheck).toMatch(/^- HealthCheck\.tcp\(\)/);
+  expect(container.readinessProbe.tcpSocket).toBeDefined();
+  expect(d.replicas).toBe(String(sts.spec.replicas));
+  expect(d.persistentVolumeClaimRetentionPolicy).toBe(`- { whenDeleted: ClaimRetention.RETAIN, whenScaled: ClaimRetention.RETAIN }: the data is kept`);
+  expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: ClaimRetention.RETAIN, whenScaled: ClaimRetention.RETAIN });
+  expect(enumValue(stateful.ClaimRetentionPolicy.whenDeleted, ClaimRetention, 'ClaimRetention')).toBe(sts.spec.persistentVolumeClaimRetentionPolicy.whenDeleted);
+  expect(enumValue(stateful.ClaimRetentionPolicy.whenScaled, ClaimRetention, 'ClaimRetention')).toBe(sts.spec.persistentVolumeClaimRetentionPolicy.whenScaled);
+  expect(enumValue(d.podManagementPolicy, kplus.PodManagementPolicy as any, 'kplus.PodManagementPolicy')).toBe(sts.spec.podManagementPolicy);
+  expect(d.ingressFrom).toMatch(/NetworkPeer\.sameNamespace\(\)/);
+  expect(one(manifest, 'NetworkPolicy').spec.ingress[0].from).toEqual([{ podSelector: {} }]);
+  expect(d.serviceType).toBe('ServiceType.CLUSTER_IP');
+  expect(d.externalAccess).toMatch(/^- none/);
+  expect(one(manifest, 'Service').spec.clusterIP).toBe('None');
+});
+
+test('SharedService defaults', () => {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  const s = new SharedService(chart, 'reviews', { ports: [{ name: 'http', port: 80 }] });
+  const svc = one(synth(chart), 'Service');
+  expect(shared.SharedServiceProps.name).toMatch(/derived from the construct path/);
+  expect(svc.metadata.name).toBe(s.name);
+  expect(enumValue(shared.SharedServicePort.protocol, NetworkProtocol, 'NetworkProtocol')).toBe(svc.spec.ports[0].protocol);
+  expect(shared.SharedServicePort.appProtocol).toMatch(/^- none/);
+  expect(svc.spec.ports[0].appProtocol).toBeUndefined();
+  expect(shared.SharedServiceProps.members).toMatch(/none until/);
 });

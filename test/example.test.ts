@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { buildExample } from '../src/main';
 import { podSpec, schemaErrors } from './helpers/k8s';
 
-const WORKLOADS = new Set(['Deployment', 'Job', 'CronJob']);
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob']);
 
 describe('example app (src/main.ts)', () => {
   const app = Testing.app();
@@ -20,7 +20,7 @@ describe('example app (src/main.ts)', () => {
   test('every PriorityClass a pod names is deployed by the example', () => {
     const classes = new Set(charts.platform.filter(o => o.kind === 'PriorityClass').map(o => o.metadata.name));
     const named = charts.shop.filter(o => WORKLOADS.has(o.kind)).map(o => podSpec(o).priorityClassName);
-    expect(named).toHaveLength(4);
+    expect(named).toHaveLength(6);
     for (const n of named) expect(classes).toContain(n);
   });
 
@@ -90,6 +90,33 @@ describe('example app (src/main.ts)', () => {
       expect(policy(name).spec.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(policy(name).spec.ingress).toBeUndefined();
     }
+  });
+
+  test('the orders database: three replicas with a volume each, a headless Service, peers reach each other', () => {
+    const sts = charts.shop.find(o => o.kind === 'StatefulSet');
+    expect(sts.metadata.name).toBe('orders-db');
+    expect(sts.spec).toMatchObject({ serviceName: 'orders-db', replicas: 3, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
+    const svc = charts.shop.find(o => o.kind === 'Service' && o.metadata.name === 'orders-db');
+    expect(svc.spec.clusterIP).toBe('None');
+    expect(svc.spec.ports).toEqual([{ name: 'tcp-postgres', port: 5432, targetPort: 'tcp-postgres', protocol: 'TCP', appProtocol: 'postgresql' }]);
+    const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'orders-db');
+    const self = { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'orders-db' } } };
+    expect(np.spec.ingress).toContainEqual({ from: [self], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(np.spec.egress).toContainEqual({ to: [self], ports: [{ protocol: 'TCP', port: 5432 }] });
+  });
+
+  test('the order-events worker: no Service, no ingress, reaches the database; its init container and sidecar', () => {
+    expect(charts.shop.some(o => o.kind === 'Service' && o.metadata.name === 'order-events')).toBe(false);
+    const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'order-events');
+    expect(np.spec.ingress).toBeUndefined();
+    expect(np.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    const spec = podSpec(charts.shop.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-events'));
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-db']);
+    expect(spec.initContainers[0].args[0]).toBe('orders-db-0.orders-db.shop.svc:5432');
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['order-events', 'log-shipper']);
+    const logs = (c: any) => c.volumeMounts.find((m: any) => m.mountPath === '/var/log/order-events').name;
+    expect(logs(spec.containers[0])).toBe(logs(spec.containers[1]));
   });
 
   test('snapshot', () => {

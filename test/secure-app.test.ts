@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
   CONFIG_CHECKSUM_ANNOTATION, ConfigAttachment, HealthCheck, NetworkPeer, NetworkProtocol, SecureApp, SecureAppProps,
-  StorageAccessMode, WorkloadClass,
+  StorageAccessMode, WorkloadClass, HardenedChart, ServiceType, EXTERNAL_SERVICE_RULE_ID,
 } from '../src';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
@@ -668,4 +668,206 @@ test('an EncryptedConfig pinned to a namespace cannot be attached to an app with
   const c = new Chart(Testing.app(), 'plain');
   const db = new EncryptedConfig(c, 'db', { certificate: SealingCertificate.fromPem(controllerCertificate().pem), namespace: 'other', values: { A: 'x' } });
   expect(() => new SecureApp(c, 'web', { image: IMAGE, config: [db] })).toThrow(/plain\/web: invalid config\[0\].*namespace "other".*no namespace.*Fix: give the workload's chart the namespace "other"/);
+});
+
+describe('named ports', () => {
+  const PORTS = [
+    { name: 'http', port: 8080 },
+    { name: 'grpc', port: 9090, servicePort: 50051, appProtocol: 'kubernetes.io/h2c', ingressFrom: [NetworkPeer.namespace('mesh')] },
+    { name: 'metrics', port: 9100, ingressFrom: [NetworkPeer.namespace('monitoring')] },
+  ];
+
+  test('each port: a container port, a Service port of the same name, its own ingress rule', () => {
+    const { manifest, container, app } = render({ ports: PORTS });
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 9090, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9100, protocol: 'TCP' },
+    ]);
+    expect(one(manifest, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      { name: 'grpc', port: 50051, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+      { name: 'metrics', port: 9100, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    const ns = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+    expect(one(manifest, 'NetworkPolicy').spec.ingress).toEqual([
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: [ns('mesh')], ports: [{ protocol: 'TCP', port: 9090 }] },
+      { from: [ns('monitoring')], ports: [{ protocol: 'TCP', port: 9100 }] },
+    ]);
+    expect(app.port).toBe(8080);
+    expect(app.portNames).toEqual(['http', 'grpc', 'metrics']);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('the first port is the main one: probes and NetworkPeer.workload use it', () => {
+    const { container, app } = render({ ports: [{ name: 'grpc', port: 9090 }, { name: 'http', port: 8080 }] });
+    expect(container.readinessProbe.tcpSocket.port).toBe('grpc');
+    expect(app.port).toBe(9090);
+  });
+
+  test('servicePort defaults to the container port', () => {
+    expect(one(render({ ports: [{ name: 'tcp-redis', port: 6379 }] }).manifest, 'Service').spec.ports[0].port).toBe(6379);
+  });
+
+  test('a port with an empty ingressFrom gets no ingress rule (nobody may connect)', () => {
+    const np = one(render({ ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9000, ingressFrom: [] }] }).manifest, 'NetworkPolicy');
+    expect(np.spec.ingress).toHaveLength(1);
+  });
+
+  test.each([
+    ['duplicate names', [{ name: 'http', port: 1 }, { name: 'http', port: 2 }], 'ports[1]', 'the name "http" is used by ports[0]'],
+    ['duplicate numbers', [{ name: 'http', port: 8080 }, { name: 'admin', port: 8080 }], 'ports[1]', 'container port 8080/TCP'],
+    ['duplicate Service ports', [{ name: 'http', port: 8080, servicePort: 80 }, { name: 'admin', port: 9000, servicePort: 80 }], 'ports[1]', 'Service port 80/TCP'],
+    ['a name longer than 15 characters', [{ name: 'a-very-long-port-name', port: 1 }], 'ports[0].name', 'IANA'],
+    ['upper case', [{ name: 'HTTP', port: 1 }], 'ports[0].name', 'IANA'],
+    ['digits only', [{ name: '8080', port: 1 }], 'ports[0].name', 'at least one letter'],
+    ['a leading dash', [{ name: '-http', port: 1 }], 'ports[0].name', 'IANA'],
+    ['a double dash', [{ name: 'tcp--redis', port: 1 }], 'ports[0].name', 'twice'],
+    ['out of range', [{ name: 'http', port: 70000 }], 'ports[0].port', '70000'],
+    ['a bad appProtocol', [{ name: 'http', port: 1, appProtocol: 'not valid!' }], 'ports[0].appProtocol', 'application protocol'],
+    ['no ports', [], 'ports', 'at least one port'],
+  ])('refuses %s', (_what, ports, prop, fragment) => expectError({ ports: ports as any }, prop, fragment));
+
+  test('refuses ports together with port', () => expectError({ port: 8080, ports: [{ name: 'http', port: 8080 }] }, 'port', 'ambiguous'));
+  test('refuses an ingress peer with ports on a port', () => expectError({ ports: [{ name: 'http', port: 8080, ingressFrom: [NetworkPeer.sameNamespace({ ports: [1] })] }] }, 'ports[0].ingressFrom', 'egress only'));
+});
+
+describe('Service types and external access', () => {
+  const ACCESS = { reason: 'public storefront behind the cloud load balancer', clientRanges: ['203.0.113.0/24', '2001:db8::/32'] };
+
+  test('ClusterIP by default', () => {
+    const svc = one(render().manifest, 'Service');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.externalTrafficPolicy).toBeUndefined();
+  });
+
+  test('LoadBalancer: client ranges on the Service and in the NetworkPolicy, client addresses kept, reason recorded', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new SecureApp(c, 'web', { image: IMAGE, serviceType: ServiceType.LOAD_BALANCER, externalAccess: ACCESS, healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }) });
+    const manifest = synth(c);
+    const svc = one(manifest, 'Service');
+    expect(svc.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ACCESS.clientRanges });
+    expect(svc.metadata.annotations['hardened.cdk8s.io/acknowledged']).toBe(`${EXTERNAL_SERVICE_RULE_ID}: ${ACCESS.reason}`);
+    const from = one(manifest, 'NetworkPolicy').spec.ingress[0].from;
+    expect(from).toEqual([{ podSelector: {} }, { ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }]);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('NodePort: no source ranges field, the NetworkPolicy does the filtering', () => {
+    const { manifest } = render({ serviceType: ServiceType.NODE_PORT, externalAccess: ACCESS });
+    const svc = one(manifest, 'Service');
+    expect(svc.spec).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Local' });
+    expect(svc.spec.loadBalancerSourceRanges).toBeUndefined();
+  });
+
+  test('without the acknowledgement the gate would refuse a hand-made LoadBalancer (HARDENED-SVC-002)', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    const app = new SecureApp(c, 'web', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }) });
+    ApiObject.of(app.service).addJsonPatch(JsonPatch.replace('/spec/type', 'LoadBalancer'));
+    expect(() => synth(c)).toThrow(/HARDENED-SVC-002/);
+  });
+
+  test('refuses NodePort or LoadBalancer without externalAccess', () => {
+    expectError({ serviceType: ServiceType.LOAD_BALANCER }, 'externalAccess', 'outside the cluster');
+    expectError({ serviceType: ServiceType.NODE_PORT, externalAccess: { reason: 'short', clientRanges: ['0.0.0.0/0'] } }, 'externalAccess', 'at least 10');
+  });
+  test('refuses empty client ranges', () => expectError({ serviceType: ServiceType.LOAD_BALANCER, externalAccess: { reason: ACCESS.reason, clientRanges: [] } }, 'externalAccess.clientRanges'));
+  test('refuses a client range that is not a CIDR', () => expectError({ serviceType: ServiceType.LOAD_BALANCER, externalAccess: { reason: ACCESS.reason, clientRanges: ['everyone'] } }, 'NetworkPeer.ipBlock', '"everyone"'));
+  test('refuses externalAccess on a ClusterIP Service', () => expectError({ externalAccess: ACCESS }, 'externalAccess', 'ClusterIP'));
+  test('refuses ExternalName', () => expectError({ serviceType: 'ExternalName' as any }, 'serviceType'));
+});
+
+describe('single-writer storage', () => {
+  test('ReadWriteOnce with one replica: Recreate, and a PDB that lets a drain evict the pod', () => {
+    const { deployment, manifest } = render({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data', size: '1Gi' }] });
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(one(manifest, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+  test('ReadWriteMany keeps the rolling update', () => {
+    const { deployment } = render({ storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }] });
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+  });
+  test('refuses ReadWriteOncePod with autoscaling, pointing at StatefulApp', () => {
+    expectError({ storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_ONCE_POD }] }, 'storage[0].accessMode', 'autoscaled', 'StatefulApp');
+  });
+  test('refuses ReadWriteOnce with autoscaling even at one replica', () => {
+    expectError({ autoscaling: { minReplicas: 1, maxReplicas: 1 }, storage: [{ mountPath: '/data', size: '1Gi' }] }, 'storage[0].accessMode', 'StatefulApp');
+  });
+  test('refuses replicas below 1', () => expectError({ autoscaling: { enabled: false }, replicas: 0 }, 'replicas'));
+  test('refuses storage without a size', () => expectError({ autoscaling: { enabled: false }, replicas: 1, storage: [{ mountPath: '/data' } as any] }, 'storage[0].size', 'needs a size'));
+});
+
+describe('init containers and sidecars', () => {
+  const INIT = { name: 'copy-tools', image: 'ghcr.io/acme/tools:1.2.0', command: ['cp', '/tools/bin', '/shared/bin'], writablePaths: ['/shared'] };
+  const SIDECAR = { name: 'proxy', image: 'ghcr.io/acme/proxy:3.0.1', env: { UPSTREAM: 'localhost:8080' }, healthCheck: HealthCheck.exec(['/proxy', 'ready'], { livenessCommand: ['/proxy', 'alive'] }) };
+
+  test('hardened like the main container; the main container stays first and default', () => {
+    const { pod } = render({ writablePaths: ['/shared'], initContainers: [INIT], sidecars: [SIDECAR] });
+    const [init] = pod.initContainers;
+    const [main, proxy] = pod.containers;
+    for (const c of [init, proxy]) {
+      expect(c.securityContext).toEqual(main.securityContext);
+      expect(c.imagePullPolicy).toBe('Always');
+      expect(c.resources).toEqual(main.resources);
+      expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    }
+    expect(init).toMatchObject({ name: 'copy-tools', image: INIT.image, command: INIT.command });
+    expect(init.readinessProbe).toBeUndefined();
+    expect(proxy.env).toEqual([{ name: 'UPSTREAM', value: 'localhost:8080' }]);
+    expect(proxy.readinessProbe.exec.command).toEqual(['/proxy', 'ready']);
+    expect(proxy.livenessProbe.exec.command).toEqual(['/proxy', 'alive']);
+    expect(main.name).toBe('web');
+  });
+
+  test('nativeSidecars: the sidecars become init containers with restartPolicy Always, keeping their probes', () => {
+    const { pod, manifest } = render({ nativeSidecars: true, initContainers: [INIT], writablePaths: ['/shared'], sidecars: [SIDECAR] });
+    expect(pod.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['copy-tools', undefined], ['proxy', 'Always']]);
+    expect(pod.initContainers[1].readinessProbe.exec.command).toEqual(['/proxy', 'ready']);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['web']);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('refuses a nativeSidecars that is not a boolean', () => expectError({ nativeSidecars: 'yes' as any }, 'nativeSidecars'));
+
+  test('containers share a writable path: one emptyDir', () => {
+    const { pod } = render({ writablePaths: ['/shared', '/tmp'], initContainers: [INIT] });
+    const mount = (c: any) => c.volumeMounts.find((m: any) => m.mountPath === '/shared');
+    expect(mount(pod.initContainers[0]).name).toBe(mount(pod.containers[0]).name);
+    expect(pod.volumes.filter((v: any) => v.emptyDir)).toHaveLength(2);
+  });
+
+  test('a sidecar-only writable path gets its own emptyDir, not mounted in the main container', () => {
+    const { pod } = render({ sidecars: [{ ...SIDECAR, writablePaths: ['/cache'] }] });
+    expect(pod.containers[1].volumeMounts).toEqual([{ name: 'writable-cache', mountPath: '/cache' }]);
+    expect(pod.containers[0].volumeMounts).toBeUndefined();
+  });
+
+  test('their own resources; CRITICAL applies to them too', () => {
+    const { pod } = render({ sidecars: [{ ...SIDECAR, resources: { cpu: { request: '10m', limit: '50m' } } }] });
+    expect(pod.containers[1].resources.requests.cpu).toBe('10m');
+    expectError({ workloadClass: WorkloadClass.CRITICAL, sidecars: [{ ...SIDECAR, resources: { cpu: { request: '10m', limit: '50m' } } }] }, 'sidecars[0].resources.cpu', 'Guaranteed');
+  });
+
+  test('every object validates against the schemas', () => {
+    expect(schemaErrors(render({ writablePaths: ['/shared'], initContainers: [INIT], sidecars: [SIDECAR] }).manifest)).toEqual([]);
+  });
+
+  test('refuses a container name used twice in a pod', () => {
+    expectError({ sidecars: [{ ...SIDECAR, name: 'web' }] }, 'sidecars[0].name', 'the main container', 'unique');
+    expectError({ initContainers: [INIT], sidecars: [{ ...SIDECAR, name: 'copy-tools' }] }, 'sidecars[0].name', 'initContainers[0]');
+  });
+  test('refuses a latest or untagged image', () => {
+    expectError({ sidecars: [{ ...SIDECAR, image: 'ghcr.io/acme/proxy:latest' }] }, 'sidecars[0].image', 'latest');
+    expectError({ initContainers: [{ ...INIT, image: 'ghcr.io/acme/tools' }] }, 'initContainers[0].image', 'no tag');
+  });
+  test('refuses two containers mounting different volumes at one path', () => {
+    expectError({ storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_MANY }], sidecars: [{ ...SIDECAR, writablePaths: ['/data'] }] },
+      'storage[0].mountPath', 'sidecars[0].writablePaths[0]', 'different volumes');
+  });
+  test('refuses a probe on an init container', () => expectError({ initContainers: [{ ...INIT, healthCheck: HealthCheck.exec(['x']) }] }, 'initContainers[0].healthCheck'));
+  test('refuses a port probe on a sidecar', () => expectError({ sidecars: [{ ...SIDECAR, healthCheck: HealthCheck.tcp() }] }, 'sidecars[0].healthCheck', 'HealthCheck.exec'));
+  test('refuses a bad container name', () => expectError({ sidecars: [{ ...SIDECAR, name: 'Proxy_1' }] }, 'sidecars[0].name', 'DNS-1123'));
+  test('refuses a secret-looking env value in a sidecar', () => expectError({ sidecars: [{ ...SIDECAR, env: { API_TOKEN: 'abc' } }] }, 'sidecars[0].env.API_TOKEN', '<redacted>'));
+  test('refuses a relative writable path', () => expectError({ initContainers: [{ ...INIT, writablePaths: ['shared'] }] }, 'initContainers[0].writablePaths[0]'));
 });

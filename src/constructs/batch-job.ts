@@ -245,7 +245,18 @@ export class BatchJob extends Construct implements INetworkTarget {
 
     // A job is best-effort work: when the app deploys the PriorityClasses, a job whose user chose
     // no class runs as BATCH (low priority, never preempts); otherwise it names none.
-    const pod = new HardenedPod(this, props, { component: 'job', maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63, defaultWorkloadClass: WorkloadClass.BATCH });
+    const pod = new HardenedPod(this, props, {
+      component: 'job',
+      maxNameLength: scheduled ? CRONJOB_MAX_NAME : 63,
+      defaultWorkloadClass: WorkloadClass.BATCH,
+      // Sidecars are ordinary containers unless nativeSidecars (alpha in Kubernetes 1.28), and a
+      // Job is complete only when every container has exited: an ordinary sidecar would keep it
+      // running until activeDeadline fails it.
+      sidecarsRefusal: {
+        problem: 'a Job completes only when all its containers exit, and an ordinary sidecar runs for the life of the pod, so the Job would never complete',
+        fix: 'set nativeSidecars: true (Kubernetes 1.29+, or 1.28 with the SidecarContainers feature gate): native sidecars stop when the job ends; or run the helper as an init container',
+      },
+    });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;

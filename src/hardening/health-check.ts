@@ -110,8 +110,7 @@ export class HealthCheck {
    * Validates the check for a construct and renders the probes against a named container port.
    * @internal
    */
-  public _render(scope: IConstruct, portName: string): RenderedProbes {
-    const prop = 'healthCheck';
+  public _render(scope: IConstruct, portName: string, prop = 'healthCheck'): RenderedProbes {
     for (const target of this.targets) {
       if (this.kind === 'http' && (typeof target !== 'string' || !target.startsWith('/'))) {
         throw propError(scope, prop, target, 'an HTTP health check path must start with "/"', 'write it like "/ready" or "/healthz"');

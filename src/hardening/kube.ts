@@ -46,4 +46,5 @@ export const KubeResourceQuota = plainRendering(k8s.KubeResourceQuota);
 export const KubeRole = plainRendering(k8s.KubeRole);
 export const KubeRoleBinding = plainRendering(k8s.KubeRoleBinding);
 export const KubeService = plainRendering(k8s.KubeService);
+export const KubeStatefulSet = plainRendering(k8s.KubeStatefulSet);
 export const KubeServiceAccount = plainRendering(k8s.KubeServiceAccount);

@@ -178,6 +178,26 @@ const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
   ],
 };
 
+/** A port of a workload's NetworkPolicy rule. */
+export interface PolicyPort {
+  readonly port: number;
+  readonly protocol: string;
+}
+
+/** An ingress rule of a workload: these peers may connect on these ports. */
+export interface WorkloadIngressRule {
+  readonly ports: PolicyPort[];
+  readonly peers: NetworkPeer[];
+  /** The prop the peers come from, for error messages. */
+  readonly prop?: string;
+}
+
+/** An egress rule to fixed peers on fixed ports (e.g. a StatefulApp's own pods). */
+export interface WorkloadEgressRule {
+  readonly ports: PolicyPort[];
+  readonly to: k8s.NetworkPolicyPeer[];
+}
+
 /** Options of a workload's NetworkPolicy. */
 export interface WorkloadNetworkPolicyOptions {
   readonly name: string;
@@ -187,38 +207,38 @@ export interface WorkloadNetworkPolicyOptions {
    * selects on exactly one of the pod's labels; `app.kubernetes.io/instance` is unique.
    */
   readonly podSelector: { [key: string]: string };
-  /** Port and peers allowed in; undefined when the workload takes no traffic. */
-  readonly ingress?: { readonly port: number; readonly peers: NetworkPeer[] };
+  /** Who may connect, on which ports; none when the workload takes no traffic. */
+  readonly ingress?: WorkloadIngressRule[];
   /** Declared egress destinations, besides DNS. */
   readonly egress: NetworkPeer[];
+  /** Egress rules the construct itself needs, besides `egress`. */
+  readonly extraEgress?: WorkloadEgressRule[];
 }
+
+const policyPorts = (ports: PolicyPort[]): k8s.NetworkPolicyPort[] => ports.map(p => ({ protocol: p.protocol, port: kube.intOrString(p.port) }));
 
 /**
  * The workload's NetworkPolicy: selects exactly its pods, lists both policy types (so whatever
- * is not allowed here is denied), allows ingress only on its port from the declared peers and
+ * is not allowed here is denied), allows ingress only on its ports from the declared peers and
  * egress only to DNS plus the declared destinations.
  */
 export function createWorkloadNetworkPolicy(scope: Construct, id: string, options: WorkloadNetworkPolicyOptions): k8s.KubeNetworkPolicy {
   const ingress: k8s.NetworkPolicyIngressRule[] = [];
-  if (options.ingress) {
-    const peers = options.ingress.peers;
-    for (const peer of peers) {
+  for (const rule of options.ingress ?? []) {
+    for (const peer of rule.peers) {
       if (peer._hasPorts) {
-        throw propError(scope, 'ingressFrom', peer.description, 'ports apply to egress only; ingress is always on the workload\'s port', 'remove `ports` from this peer');
+        throw propError(scope, rule.prop ?? 'ingressFrom', peer.description, 'ports apply to egress only; ingress is always on the workload\'s port', 'remove `ports` from this peer');
       }
     }
     // An empty `from` would allow every source: with no peers there is no rule at all.
-    if (peers.length > 0) {
-      ingress.push({
-        from: peers.map(p => p._peer(scope)),
-        ports: [{ protocol: 'TCP', port: kube.intOrString(options.ingress.port) }],
-      });
+    if (rule.peers.length > 0) {
+      ingress.push({ from: rule.peers.map(p => p._peer(scope)), ports: policyPorts(rule.ports) });
     }
   }
   const egress: k8s.NetworkPolicyEgressRule[] = [DNS_EGRESS, ...options.egress.map(peer => ({
     to: [peer._peer(scope)],
     ports: peer._ports(scope, 'egressTo'),
-  }))];
+  })), ...(options.extraEgress ?? []).map(r => ({ to: r.to, ports: policyPorts(r.ports) }))];
   return new kube.KubeNetworkPolicy(scope, id, {
     metadata: { name: options.name, labels: options.labels },
     spec: {

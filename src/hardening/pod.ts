@@ -5,7 +5,7 @@ import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
 import { propError, REDACTED } from './errors';
-import { RenderedProbes } from './health-check';
+import { HealthCheck, RenderedProbes } from './health-check';
 import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
 import { appNameLabel, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
@@ -20,7 +20,58 @@ export const DEFAULT_USER_ID = 65532;
 /** Annotation on the pod template that changes whenever attached config changes. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'hardened.cdk8s.io/config-checksum';
 
-/** Props shared by every workload construct (SecureApp, BatchJob). */
+/**
+ * An init container or a sidecar of a workload's pod. It is hardened by the same builder as the
+ * main container: the pod's user and group, no privilege escalation, all capabilities dropped, a
+ * read-only root filesystem with emptyDirs at `writablePaths`, requests and limits, a pinned image.
+ */
+export interface ContainerOptions {
+  /** Container name, unique in the pod (a DNS-1123 label). */
+  readonly name: string;
+  /** Container image, pinned by a version tag or a digest. `latest` and untagged images are refused. */
+  readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Plain environment variables (names that look like secrets are refused, as for the main container).
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * CPU, memory and ephemeral-storage requests and limits.
+   * @default - see `ContainerResources` (the same defaults as the main container)
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Absolute paths that get a writable emptyDir. A path that another container of the pod also
+   * lists is the same volume, so containers share files through it (an init container copying a
+   * binary for the main container, a sidecar reading the app's logs).
+   * @default - none (the whole filesystem is read-only)
+   */
+  readonly writablePaths?: string[];
+  /**
+   * Readiness and liveness checks of a sidecar; the container has no port, so only
+   * `HealthCheck.exec(...)` applies. Not allowed on an init container (it runs to completion).
+   * @default - no probes: the policy gate then reports the sidecar (HARDENED-PROBE-001/002)
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * Mount the pod's API token (granted when a NamespaceRole binds the workload) in this container
+   * too, e.g. for an init container that creates a Secret through the API.
+   * @default false
+   */
+  readonly mountApiToken?: boolean;
+}
+
+/** Props shared by every workload construct (SecureApp, StatefulApp, Worker, BatchJob). */
 export interface WorkloadProps {
   /**
    * Container image, pinned by a version tag or a digest. `latest` and untagged images are refused.
@@ -99,6 +150,28 @@ export interface WorkloadProps {
    * @default - DNS only
    */
   readonly egressTo?: NetworkPeer[];
+  /**
+   * Containers that run to completion, one after the other, before the main container starts:
+   * copy a binary into a shared writable path, wait for a dependency, prepare files.
+   * @default - none
+   */
+  readonly initContainers?: ContainerOptions[];
+  /**
+   * Containers that run beside the main container for the life of the pod. Ordinary containers
+   * unless `nativeSidecars` is set (see docs/workloads.md). A BatchJob accepts them only as native
+   * sidecars: a Job is not complete while an ordinary sidecar runs.
+   * @default - none
+   */
+  readonly sidecars?: ContainerOptions[];
+  /**
+   * Render `sidecars` as Kubernetes native sidecars: init containers with `restartPolicy: Always`,
+   * started after the other init containers and before the main container, and stopped after it
+   * (so a Job completes). Needs Kubernetes 1.29 or later (on by default), or 1.28 with the alpha
+   * `SidecarContainers` feature gate on; an older API server drops the field and the pod would
+   * wait for the sidecar to exit.
+   * @default false
+   */
+  readonly nativeSidecars?: boolean;
 }
 
 /** Options of the shared pod builder, set by each workload construct. */
@@ -120,6 +193,8 @@ export interface HardenedPodOptions {
    * @default 63
    */
   readonly maxNameLength?: number;
+  /** Why the workload refuses `sidecars` (a BatchJob), if it does. */
+  readonly sidecarsRefusal?: { readonly problem: string; readonly fix: string };
 }
 
 /** Where the API token, CA bundle and namespace are mounted: the path of the automounted token. */
@@ -151,11 +226,90 @@ export function hardenedPodOf(serviceAccount: object): HardenedPod | undefined {
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
+/** The main container's key in the pod's mount table. */
+const MAIN = '';
+
+/** An init container or sidecar, validated. */
+interface ResolvedContainer {
+  readonly kind: 'initContainers' | 'sidecars';
+  readonly prop: string;
+  readonly options: ContainerOptions;
+  readonly image: ImageReference;
+  readonly env: Record<string, string>;
+  readonly resources: k8s.ResourceRequirements;
+  readonly probes?: RenderedProbes;
+  readonly mounts: k8s.VolumeMount[];
+}
+
+/** Refuses bad env names, non-string values and values that look like secrets. */
+function checkEnv(scope: IConstruct, prop: string, env: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...(env ?? {}) };
+  for (const [key, value] of Object.entries(out)) {
+    if (!ENV_NAME.test(key)) {
+      throw propError(scope, prop, key, 'not a valid environment variable name', 'use letters, digits, "_", "-" and ".", not starting with a digit');
+    }
+    if (typeof value !== 'string') {
+      throw propError(scope, `${prop}.${key}`, REDACTED, 'values must be strings', 'quote the value');
+    }
+    if (isSensitiveEnv(key, value)) {
+      throw propError(scope, `${prop}.${key}`, REDACTED, 'the name or value looks like a secret, and env values are written to the manifest in plaintext',
+        'put the value in an EncryptedConfig and attach it with `config` (as a file, or ConfigAttachment.env for a variable)');
+    }
+  }
+  return out;
+}
+
+/** Refuses `command`/`args` that are not lists of strings, and an empty command. */
+function checkCommand(scope: IConstruct, prefix: string, command: string[] | undefined, args: string[] | undefined): void {
+  for (const [prop, list] of [[`${prefix}command`, command], [`${prefix}args`, args]] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.some(a => typeof a !== 'string'))) {
+      throw propError(scope, prop, list, 'must be a list of strings', 'write it like ["--port", "8080"]');
+    }
+  }
+  if (command !== undefined && command.length === 0) {
+    throw propError(scope, `${prefix}command`, command, 'an empty command', 'leave it unset to use the image entrypoint');
+  }
+}
+
+/** The hardened container: every container of every pod is built here. */
+function hardenedContainer(c: {
+  name: string; image: string; command?: string[]; args?: string[]; ports?: k8s.ContainerPort[];
+  env?: k8s.EnvVar[]; envFrom?: k8s.EnvFromSource[]; resources: k8s.ResourceRequirements;
+  probes?: RenderedProbes; mounts: k8s.VolumeMount[];
+}): k8s.Container {
+  return {
+    name: c.name,
+    image: c.image,
+    // Always: the kubelet checks the registry on every start, so a pod never runs an image
+    // cached by another tenant without credentials, and a re-pushed tag is noticed.
+    imagePullPolicy: 'Always',
+    command: c.command,
+    args: c.args,
+    ports: c.ports,
+    env: c.env && c.env.length > 0 ? c.env : undefined,
+    envFrom: c.envFrom && c.envFrom.length > 0 ? c.envFrom : undefined,
+    resources: c.resources,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    readinessProbe: c.probes?.readiness,
+    livenessProbe: c.probes?.liveness,
+    startupProbe: c.probes?.startup,
+    volumeMounts: c.mounts.length > 0 ? c.mounts : undefined,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
 /**
  * The hardened pod every workload construct uses: a dedicated ServiceAccount without a token,
  * a restricted security context (Pod Security Standards `restricted`, Polaris, kube-score),
  * requests and limits for every resource, a pinned image, a read-only root filesystem with
- * emptyDirs for the writable paths, and config mounted read-only.
+ * emptyDirs for the writable paths, and config mounted read-only. Init containers and sidecars
+ * get the same container hardening.
  */
 export class HardenedPod {
   public readonly identity: WorkloadIdentity;
@@ -176,6 +330,13 @@ export class HardenedPod {
   private readonly priorityClassName?: string;
   private readonly runAsUser: number;
   private readonly runAsGroup: number;
+  private readonly extraContainers: ResolvedContainer[] = [];
+  /** Extra pod template labels (e.g. membership of a SharedService); never in the selector. */
+  private readonly templateLabels: Record<string, string> = {};
+  /** Every mount path of the pod: which volume is mounted there, by whom, in which containers. */
+  private readonly paths = new Map<string, { volume: string; owner: string; containers: Set<string> }>();
+  /** The emptyDir of each writable path (shared by every container that lists the path). */
+  private readonly writableVolumes = new Map<string, string>();
   private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
@@ -211,28 +372,8 @@ export class HardenedPod {
     checkInteger(scope, 'runAsUser', this.runAsUser, 10000, 2147483647, idFix);
     checkInteger(scope, 'runAsGroup', this.runAsGroup, 10000, 2147483647, idFix);
 
-    for (const [prop, list] of [['command', props.command], ['args', props.args]] as const) {
-      if (list !== undefined && (!Array.isArray(list) || list.some(a => typeof a !== 'string'))) {
-        throw propError(scope, prop, list, 'must be a list of strings', 'write it like ["--port", "8080"]');
-      }
-    }
-    if (props.command !== undefined && props.command.length === 0) {
-      throw propError(scope, 'command', props.command, 'an empty command', 'leave it unset to use the image entrypoint');
-    }
-
-    this.env = { ...(props.env ?? {}) };
-    for (const [key, value] of Object.entries(this.env)) {
-      if (!ENV_NAME.test(key)) {
-        throw propError(scope, 'env', key, 'not a valid environment variable name', 'use letters, digits, "_", "-" and ".", not starting with a digit');
-      }
-      if (typeof value !== 'string') {
-        throw propError(scope, `env.${key}`, REDACTED, 'values must be strings', 'quote the value');
-      }
-      if (isSensitiveEnv(key, value)) {
-        throw propError(scope, `env.${key}`, REDACTED, 'the name or value looks like a secret, and env values are written to the manifest in plaintext',
-          'put the value in an EncryptedConfig and attach it with `config` (as a file, or ConfigAttachment.env for a variable)');
-      }
-    }
+    checkCommand(scope, '', props.command, props.args);
+    this.env = checkEnv(scope, 'env', props.env);
 
     const resolved = resolveResources(scope, props.resources, props.workloadClass);
     this.resources = resolved.requirements;
@@ -252,21 +393,21 @@ export class HardenedPod {
     const sizeLimit = props.writablePathSizeLimit ?? '64Mi';
     const sizeBytes = checkQuantity(scope, 'writablePathSizeLimit', sizeLimit, '64Mi');
     const paths = props.writablePaths ?? [];
-    const usedNames = new Set<string>();
     paths.forEach((path, i) => {
-      checkAbsolutePath(scope, `writablePaths[${i}]`, path);
-      let volumeName = `writable-${suggestDnsLabel(path)}`.slice(0, 63).replace(/-+$/, '');
-      if (usedNames.has(volumeName)) volumeName = `writable-${i}`;
-      usedNames.add(volumeName);
-      this.addVolume({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(sizeLimit) } }, { name: volumeName, mountPath: path }, `writablePaths[${i}]`);
+      const prop = `writablePaths[${i}]`;
+      checkAbsolutePath(scope, prop, path);
+      const volumeName = this.writableVolume(path, sizeLimit, i);
+      this.claimPath(MAIN, path, volumeName, prop);
+      this.mounts.push({ name: volumeName, mountPath: path });
     });
     if (paths.length * sizeBytes > resolved.ephemeralLimitBytes) {
       throw propError(scope, 'writablePaths', paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the ephemeral-storage limit, so the kubelet would evict the pod before the volumes fill`,
         'raise resources.ephemeralStorage.limit, lower writablePathSizeLimit, or use fewer paths');
     }
     for (const c of this.config) {
-      if (c.mountPath) this.claimMountPath(c.mountPath, `config mountPath`);
+      if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath');
     }
+    this.resolveContainers(sizeLimit, sizeBytes);
 
     this.serviceAccount = new kube.KubeServiceAccount(scope, 'ServiceAccount', {
       metadata: { name, labels: this.labels },
@@ -274,6 +415,102 @@ export class HardenedPod {
       automountServiceAccountToken: false,
     });
     PODS_BY_SERVICE_ACCOUNT.set(this.serviceAccount, this);
+  }
+
+  /** Validates `initContainers` and `sidecars` and mounts their writable paths. */
+  private resolveContainers(sizeLimit: string, sizeBytes: number): void {
+    if (this.props.nativeSidecars !== undefined && typeof this.props.nativeSidecars !== 'boolean') {
+      throw propError(this.scope, 'nativeSidecars', this.props.nativeSidecars, 'must be true or false', 'write nativeSidecars: true or leave it unset');
+    }
+    const names = new Map<string, string>([[this.containerName, 'the main container']]);
+    for (const kind of ['initContainers', 'sidecars'] as const) {
+      const list = this.props[kind];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) {
+        throw propError(this.scope, kind, list, 'must be a list of containers', `write it like ${kind}: [{ name: "helper", image: "registry/helper:1.0.0" }]`);
+      }
+      if (kind === 'sidecars' && list.length > 0 && this.options.sidecarsRefusal && this.props.nativeSidecars !== true) {
+        throw propError(this.scope, kind, list.map(c => c?.name), this.options.sidecarsRefusal.problem, this.options.sidecarsRefusal.fix);
+      }
+      list.forEach((options, i) => {
+        const prop = `${kind}[${i}]`;
+        if (!options || typeof options.name !== 'string') {
+          throw propError(this.scope, `${prop}.name`, options?.name, 'a container needs a name', `give it a name, e.g. { name: "${kind === 'sidecars' ? 'proxy' : 'setup'}", image: ... }`);
+        }
+        checkDnsLabel(this.scope, `${prop}.name`, options.name);
+        const other = names.get(options.name);
+        if (other) {
+          throw propError(this.scope, `${prop}.name`, options.name, `${other} of the pod has this name, and container names must be unique in a pod`, 'give each container its own name');
+        }
+        names.set(options.name, prop);
+        const image = checkImage(this.scope, `${prop}.image`, options.image);
+        checkCommand(this.scope, `${prop}.`, options.command, options.args);
+        const env = checkEnv(this.scope, `${prop}.env`, options.env);
+        const resources = resolveResources(this.scope, options.resources, this.props.workloadClass, `${prop}.resources`);
+        let probes: RenderedProbes | undefined;
+        if (options.healthCheck !== undefined) {
+          if (kind === 'initContainers') {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'an init container runs to completion and cannot have probes (the API server refuses them)', 'remove healthCheck');
+          }
+          if (!(options.healthCheck instanceof HealthCheck) || options.healthCheck.kind !== 'exec') {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck?.kind, 'a sidecar has no port, so only a command can check it', 'use HealthCheck.exec(["/bin/check"])');
+          }
+          probes = options.healthCheck._render(this.scope, '', `${prop}.healthCheck`);
+        }
+        if (options.mountApiToken !== undefined && typeof options.mountApiToken !== 'boolean') {
+          throw propError(this.scope, `${prop}.mountApiToken`, options.mountApiToken, 'must be true or false', 'write mountApiToken: true or leave it unset');
+        }
+        const key = `${kind}/${options.name}`;
+        const mounts: k8s.VolumeMount[] = [];
+        const paths = options.writablePaths ?? [];
+        paths.forEach((path, j) => {
+          const pathProp = `${prop}.writablePaths[${j}]`;
+          checkAbsolutePath(this.scope, pathProp, path);
+          const volumeName = this.writableVolume(path, sizeLimit, undefined);
+          this.claimPath(key, path, volumeName, pathProp);
+          mounts.push({ name: volumeName, mountPath: path });
+        });
+        if (paths.length * sizeBytes > resources.ephemeralLimitBytes) {
+          throw propError(this.scope, `${prop}.writablePaths`, paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the container's ephemeral-storage limit`,
+            `raise ${prop}.resources.ephemeralStorage.limit, lower writablePathSizeLimit, or use fewer paths`);
+        }
+        if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
+        this.extraContainers.push({ kind, prop, options, image, env, resources: resources.requirements, probes, mounts });
+      });
+    }
+  }
+
+  /** The emptyDir volume of a writable path, created on first use. */
+  private writableVolume(path: string, sizeLimit: string, index: number | undefined): string {
+    const existing = this.writableVolumes.get(path);
+    if (existing) return existing;
+    const used = new Set(this.volumes.map(v => v.name));
+    let volumeName = `writable-${suggestDnsLabel(path)}`.slice(0, 63).replace(/-+$/, '');
+    if (used.has(volumeName)) volumeName = `writable-${index ?? this.writableVolumes.size}`;
+    for (let n = this.writableVolumes.size; used.has(volumeName); n++) volumeName = `writable-${n}`;
+    this.writableVolumes.set(path, volumeName);
+    this.volumes.push({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(sizeLimit) } });
+    return volumeName;
+  }
+
+  /**
+   * Records that `container` mounts `volume` at `path`. A container mounts one volume per path;
+   * the containers of a pod may share a path only when they share the volume.
+   */
+  private claimPath(container: string, path: string, volume: string, owner: string): void {
+    const entry = this.paths.get(path);
+    if (!entry) {
+      this.paths.set(path, { volume, owner, containers: new Set([container]) });
+      return;
+    }
+    if (entry.containers.has(container)) {
+      throw propError(this.scope, owner, path, `already mounted by ${entry.owner}`, 'give each volume its own path');
+    }
+    if (entry.volume !== volume) {
+      throw propError(this.scope, owner, path, `${entry.owner} mounts another volume (${entry.volume}) at this path, and two containers of one pod mounting different volumes at one path see different files`,
+        'use another path, or list the path in writablePaths of both containers to share one emptyDir');
+    }
+    entry.containers.add(container);
   }
 
   /**
@@ -320,21 +557,22 @@ export class HardenedPod {
     return this.apiToken !== undefined;
   }
 
-  private readonly mountPaths = new Map<string, string>();
-
-  private claimMountPath(path: string, owner: string): void {
-    const other = this.mountPaths.get(path);
-    if (other) {
-      throw propError(this.scope, owner, path, `already mounted by ${other}`, 'give each volume its own path');
-    }
-    this.mountPaths.set(path, owner);
-  }
-
-  /** Adds a volume and its mount in the container (e.g. PersistentVolumeClaims, token projections). */
+  /** Adds a volume and its mount in the main container (e.g. PersistentVolumeClaims, token projections). */
   public addVolume(volume: k8s.Volume, mount: k8s.VolumeMount | undefined, owner: string): void {
-    if (mount) this.claimMountPath(mount.mountPath, owner);
+    if (mount) this.claimPath(MAIN, mount.mountPath, volume.name, owner);
     this.volumes.push(volume);
     if (mount) this.mounts.push(mount);
+  }
+
+  /** Mounts a volume the pod gets elsewhere (a StatefulSet's volumeClaimTemplate) in the main container. */
+  public addMount(mount: k8s.VolumeMount, owner: string): void {
+    this.claimPath(MAIN, mount.mountPath, mount.name, owner);
+    this.mounts.push(mount);
+  }
+
+  /** Adds a label to the pod template (not to the selector, which is immutable). */
+  public addTemplateLabel(key: string, value: string): void {
+    this.templateLabels[key] = value;
   }
 
   /** The container name (also the `kubectl.kubernetes.io/default-container`). */
@@ -349,13 +587,13 @@ export class HardenedPod {
     const mounts = [...this.mounts];
     const env: k8s.EnvVar[] = Object.keys(this.env).sort().map(name => ({ name, value: this.env[name] }));
     const envFrom: k8s.EnvFromSource[] = [];
-    const claimed = new Map(this.mountPaths);
+    const claimed = new Map<string, string>();
     for (const c of this.config) {
       const binding = c.binding();
       bindings.push(binding);
       if (c.volumeName) {
         const mountPath = c.mountPath ?? defaultMountPath(binding);
-        const other = c.mountPath ? undefined : claimed.get(mountPath);
+        const other = c.mountPath ? undefined : this.paths.get(mountPath)?.owner ?? claimed.get(mountPath);
         if (other) {
           throw propError(this.scope, 'config', binding.name, `its default mount path ${mountPath} is already used by ${other}`, 'give it a path with ConfigAttachment.files(obj, { mountPath })');
         }
@@ -368,32 +606,45 @@ export class HardenedPod {
         envFrom.push(...e.envFrom);
       }
     }
-    const probes = this.options.probes;
-    const container: k8s.Container = {
+    const container = hardenedContainer({
       name: this.containerName,
       image: this.image.image,
-      // Always: the kubelet checks the registry on every start, so a pod never runs an image
-      // cached by another tenant without credentials, and a re-pushed tag is noticed.
-      imagePullPolicy: 'Always',
       command: this.props.command,
       args: this.props.args,
       ports: this.options.ports,
-      env: env.length > 0 ? env : undefined,
-      envFrom: envFrom.length > 0 ? envFrom : undefined,
+      env,
+      envFrom,
       resources: this.resources,
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-      },
-      readinessProbe: probes?.readiness,
-      livenessProbe: probes?.liveness,
-      startupProbe: probes?.startup,
-      volumeMounts: mounts.length > 0 ? mounts : undefined,
-      terminationMessagePolicy: 'FallbackToLogsOnError',
+      probes: this.options.probes,
+      mounts,
+    });
+    const extraContainer = (x: ResolvedContainer): k8s.Container => {
+      const xmounts = [...x.mounts];
+      if (x.options.mountApiToken) {
+        if (!this.apiToken) {
+          throw propError(this.scope, `${x.prop}.mountApiToken`, true, 'no role is bound to the workload, so the pod has no API token to mount',
+            'bind a NamespaceRole to the workload (subjects: [Subject.fromApp(...)]), or remove mountApiToken');
+        }
+        xmounts.push({ name: 'kube-api-access', mountPath: API_TOKEN_MOUNT_PATH, readOnly: true });
+      }
+      return hardenedContainer({
+        name: x.options.name,
+        image: x.image.image,
+        command: x.options.command,
+        args: x.options.args,
+        env: Object.keys(x.env).sort().map(name => ({ name, value: x.env[name] })),
+        resources: x.resources,
+        probes: x.probes,
+        mounts: xmounts,
+      });
     };
+    const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);
+    const sidecars = this.extraContainers.filter(x => x.kind === 'sidecars').map(extraContainer);
+    if (this.props.nativeSidecars) {
+      // Native sidecars: init containers that keep running (restartPolicy Always), started in
+      // order after the other init containers; the main container starts once they have started.
+      initContainers.push(...sidecars.splice(0).map(c => ({ ...c, restartPolicy: 'Always' })));
+    }
     const annotations: Record<string, string> = {
       'kubectl.kubernetes.io/default-container': this.containerName,
     };
@@ -401,7 +652,7 @@ export class HardenedPod {
       annotations[CONFIG_CHECKSUM_ANNOTATION] = configChecksum(bindings, this.env);
     }
     return {
-      metadata: { labels: this.labels, annotations },
+      metadata: { labels: { ...this.labels, ...this.templateLabels }, annotations },
       spec: {
         serviceAccountName: this.identity.name,
         automountServiceAccountToken: false,
@@ -416,7 +667,8 @@ export class HardenedPod {
           fsGroupChangePolicy: 'OnRootMismatch',
           seccompProfile: { type: 'RuntimeDefault' },
         },
-        containers: [container],
+        initContainers: initContainers.length > 0 ? initContainers : undefined,
+        containers: [container, ...sidecars],
         volumes: volumes.length > 0 ? volumes : undefined,
         ...extra,
       },

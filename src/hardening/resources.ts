@@ -63,7 +63,7 @@ const RESOURCES: { key: keyof ContainerResources; k8sName: string; example: stri
  * want them; without a memory limit one leak takes down the node's other pods), the limit is
  * never below the request, and CRITICAL work gets requests equal to limits (Guaranteed QoS).
  */
-export function resolveResources(scope: IConstruct, props: ContainerResources | undefined, workloadClass: WorkloadClass | undefined): ResolvedResources {
+export function resolveResources(scope: IConstruct, props: ContainerResources | undefined, workloadClass: WorkloadClass | undefined, propPrefix = 'resources'): ResolvedResources {
   const guaranteed = workloadClass?.guaranteed ?? false;
   const defaults = guaranteed ? DEFAULT_RESOURCES.guaranteed : DEFAULT_RESOURCES.burstable;
   const requests: Record<string, k8s.Quantity> = {};
@@ -71,7 +71,7 @@ export function resolveResources(scope: IConstruct, props: ContainerResources | 
   let ephemeralLimitBytes = 0;
   for (const { key, k8sName, example } of RESOURCES) {
     const range = props?.[key] ?? defaults[key];
-    const prop = `resources.${key}`;
+    const prop = `${propPrefix}.${key}`;
     const request = checkQuantity(scope, `${prop}.request`, range.request, example);
     const limit = checkQuantity(scope, `${prop}.limit`, range.limit, example);
     if (limit < request) {

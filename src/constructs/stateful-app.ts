@@ -1,0 +1,264 @@
+import { Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
+import { checkReplicas } from '../hardening/autoscaling';
+import { createDisruptionBudget, spreadPlacement } from '../hardening/availability';
+import { propError } from '../hardening/errors';
+import { HealthCheck } from '../hardening/health-check';
+import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
+import { HardenedPod, WorkloadProps } from '../hardening/pod';
+import {
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
+} from '../hardening/ports';
+import { Policy } from '../policy/policy';
+import { resolveStorage, StorageVolume } from '../hardening/storage';
+
+/** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
+export enum ClaimRetention {
+  /** Keep the claims: the data survives, and a pod that comes back gets its volume again. */
+  RETAIN = 'Retain',
+  /** Delete the claims, and with them (depending on the StorageClass's reclaim policy) the data. */
+  DELETE = 'Delete',
+}
+
+/** When a StatefulApp's PersistentVolumeClaims are deleted. */
+export interface ClaimRetentionPolicy {
+  /**
+   * When the StatefulSet is deleted.
+   * @default ClaimRetention.RETAIN
+   */
+  readonly whenDeleted?: ClaimRetention;
+  /**
+   * When the StatefulSet is scaled down (the claims of the removed ordinals).
+   * @default ClaimRetention.RETAIN
+   */
+  readonly whenScaled?: ClaimRetention;
+}
+
+/** Props of a StatefulApp. */
+export interface StatefulAppProps extends WorkloadProps {
+  /**
+   * Port the container listens on (named "http"). Use `ports` instead for other names or more ports.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Port of the headless Service (with `port`). Clients of a headless Service connect to the
+   * pods' addresses, so this only names the port in DNS SRV records and Endpoints.
+   * @default - the same as `port`
+   */
+  readonly servicePort?: number;
+  /**
+   * Named ports, each a container port, a port of the headless Service and an ingress rule of
+   * its own. The first is the main port: health checks and `NetworkPeer.workload(app)` use it.
+   * Replaces `port` and `servicePort`.
+   * @default - one port named "http": `port`
+   */
+  readonly ports?: WorkloadPort[];
+  /**
+   * Exposure outside the cluster: NODE_PORT or LOAD_BALANCER adds a second Service of that type,
+   * "<name>-external", in front of all replicas (the headless Service stays for per-pod DNS).
+   * Needs `externalAccess`.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * The reason for, and the clients of, a NODE_PORT or LOAD_BALANCER Service, as on SecureApp.
+   * @default - none: refused with NODE_PORT or LOAD_BALANCER
+   */
+  readonly externalAccess?: ExternalAccess;
+  /**
+   * Readiness and liveness checks, against the main port.
+   * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * Number of replicas (pods `<name>-0` … `<name>-<replicas-1>`).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Persistent volumes: one PersistentVolumeClaim per volume and replica (volumeClaimTemplates),
+   * named "<volume name>-<app name>-<ordinal>". Every volume needs a `size`.
+   * @default - none
+   */
+  readonly storage?: StorageVolume[];
+  /**
+   * What happens to the claims when the StatefulSet is deleted or scaled down.
+   * @default - { whenDeleted: ClaimRetention.RETAIN, whenScaled: ClaimRetention.RETAIN }: the data is kept
+   */
+  readonly persistentVolumeClaimRetentionPolicy?: ClaimRetentionPolicy;
+  /**
+   * Whether pods start and stop one at a time, in order, each ready before the next
+   * (OrderedReady), or all at once (Parallel).
+   * @default kplus.PodManagementPolicy.ORDERED_READY
+   */
+  readonly podManagementPolicy?: kplus.PodManagementPolicy;
+  /**
+   * Who may connect to the ports (each entry of `ports` may name its own). The app's own pods
+   * may always reach each other on its ports (cluster peers). Everything else is denied.
+   * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
+   */
+  readonly ingressFrom?: NetworkPeer[];
+}
+
+/** The documented defaults of StatefulApp, in one place (tested against the rendered output). */
+export const STATEFUL_APP_DEFAULTS = {
+  port: 8080,
+  replicas: 1,
+  revisionHistoryLimit: 10,
+  claimRetention: ClaimRetention.RETAIN,
+  podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+};
+
+/** Longest StatefulSet name: its pods' `controller-revision-hash` label is "<name>-<10 characters>". */
+const STATEFULSET_MAX_NAME = 52;
+
+/**
+ * A replicated app with a stable identity and storage per replica (a database, a sharded
+ * controller), hardened by construction: ServiceAccount, StatefulSet with one
+ * PersistentVolumeClaim per volume and replica (kept on delete and scale-down by default),
+ * a headless Service named after the app (per-pod DNS `<name>-<ordinal>.<name>.<namespace>.svc`),
+ * PodDisruptionBudget and NetworkPolicy. The app's pods reach each other on its ports.
+ */
+export class StatefulApp extends Construct implements INetworkTarget {
+  /** The StatefulSet. */
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The headless Service that governs the StatefulSet (`serviceName`): per-pod DNS. */
+  public readonly service: k8s.KubeService;
+  /** The NodePort or LoadBalancer Service of `serviceType`; undefined for CLUSTER_IP. */
+  public readonly externalService?: k8s.KubeService;
+  /** The app's own ServiceAccount (no API token unless a role is bound). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The PodDisruptionBudget. */
+  public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** `metadata.name` of every object of the app; also the headless Service's name. */
+  public readonly name: string;
+  /**
+   * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
+   * does not let an implementation make an optional property required).
+   */
+  public readonly port?: number;
+  /** Names of the container ports (the first is the main port). */
+  public readonly portNames: string[];
+  /** The number of replicas. */
+  public readonly replicas: number;
+  /** Labels that select exactly the app's pods. */
+  public readonly podSelectorLabels: { [key: string]: string };
+  /** The shared hardened pod builder behind the StatefulSet. @internal */
+  public readonly _pod: HardenedPod;
+
+  constructor(scope: Construct, id: string, props: StatefulAppProps) {
+    super(scope, id);
+    if (!props || typeof props.image !== 'string') {
+      throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
+    }
+    const port = props.port ?? STATEFUL_APP_DEFAULTS.port;
+    const ports = resolvePorts(this, props, { port, servicePort: port });
+    this.port = ports[0].port;
+    this.portNames = ports.map(p => p.name);
+    const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
+    this.replicas = props.replicas ?? STATEFUL_APP_DEFAULTS.replicas;
+    checkReplicas(this, this.replicas);
+    const podManagementPolicy = props.podManagementPolicy ?? STATEFUL_APP_DEFAULTS.podManagementPolicy;
+    if (!Object.values(kplus.PodManagementPolicy).includes(podManagementPolicy)) {
+      throw propError(this, 'podManagementPolicy', podManagementPolicy, 'not a pod management policy', 'use kplus.PodManagementPolicy.ORDERED_READY or PARALLEL');
+    }
+    const retention = this.resolveRetention(props.persistentVolumeClaimRetentionPolicy);
+    const storage = resolveStorage(this, props.storage);
+
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
+    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
+    this._pod = pod;
+    this.name = pod.identity.name;
+    this.podSelectorLabels = pod.selector;
+    this.serviceAccount = pod.serviceAccount;
+    const metadata = { name: this.name, labels: pod.labels };
+    for (const volume of storage) {
+      pod.addMount({ name: volume.name, mountPath: volume.mountPath }, `${volume.prop}.mountPath`);
+    }
+
+    // The governing Service: headless, so DNS answers with the pods' own addresses and each pod
+    // gets a stable name. Not-ready pods are published too: the members of a clustered database
+    // must find each other to form the cluster before any of them is ready.
+    this.service = new kube.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: pod.selector,
+        ports: servicePorts(ports),
+      },
+    });
+
+    if (exposure.access) {
+      this.externalService = createService(this, 'ExternalService', {
+        metadata: { name: `${this.name}-external`, labels: pod.labels },
+        selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access.clientRanges,
+      });
+      Policy.acknowledge(this.externalService, EXTERNAL_SERVICE_RULE_ID, exposure.access.reason);
+    }
+
+    this.statefulSet = new kube.KubeStatefulSet(this, 'Resource', {
+      metadata,
+      spec: Lazy.any({
+        produce: (): k8s.StatefulSetSpec => ({
+          serviceName: this.name,
+          replicas: this.replicas,
+          selector: { matchLabels: pod.selector },
+          podManagementPolicy,
+          updateStrategy: { type: 'RollingUpdate' },
+          revisionHistoryLimit: STATEFUL_APP_DEFAULTS.revisionHistoryLimit,
+          persistentVolumeClaimRetentionPolicy: retention,
+          template: pod.renderTemplate(spreadPlacement(pod.selector)),
+          volumeClaimTemplates: storage.length > 0
+            ? storage.map(v => ({ metadata: { name: v.name, labels: pod.labels }, spec: v.claimSpec }))
+            : undefined,
+        }),
+      }),
+    });
+
+    this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
+
+    // Cluster peers: the app's pods may connect to each other on every port of the app.
+    const peerPorts = ports.map(p => ({ port: p.port, protocol: p.protocol }));
+    this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
+      name: this.name,
+      labels: pod.labels,
+      podSelector: pod.instanceSelector,
+      ingress: [...ingressRules(ports, exposure.clients), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
+      egress: props.egressTo ?? [],
+      extraEgress: [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }],
+    });
+  }
+
+  /** Namespace of the app: the chart's. */
+  public get namespace(): string | undefined {
+    return Chart.of(this).namespace;
+  }
+
+  /** The DNS name of one replica: `<name>-<ordinal>.<name>.<namespace>.svc` (without a namespace: `<name>-<ordinal>.<name>`). */
+  public podDnsName(ordinal: number): string {
+    if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= this.replicas) {
+      throw propError(this, 'podDnsName ordinal', ordinal, `the app has replicas 0 to ${this.replicas - 1}`, `use an ordinal from 0 to ${this.replicas - 1}`);
+    }
+    const ns = this.namespace;
+    return `${this.name}-${ordinal}.${this.name}${ns ? `.${ns}.svc` : ''}`;
+  }
+
+  private resolveRetention(policy: ClaimRetentionPolicy | undefined): k8s.StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const out: Record<string, string> = {};
+    for (const key of ['whenDeleted', 'whenScaled'] as const) {
+      const value = policy?.[key] ?? STATEFUL_APP_DEFAULTS.claimRetention;
+      if (!Object.values(ClaimRetention).includes(value)) {
+        throw propError(this, `persistentVolumeClaimRetentionPolicy.${key}`, value, 'not a retention', 'use ClaimRetention.RETAIN (keep the data) or ClaimRetention.DELETE');
+      }
+      out[key] = value;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,102 @@
+import { Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as kube from '../hardening/kube';
+import { AutoscalingOptions, createAutoscaler, resolveScaling } from '../hardening/autoscaling';
+import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
+import { propError } from '../hardening/errors';
+import { HealthCheck } from '../hardening/health-check';
+import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
+import { HardenedPod, WorkloadProps } from '../hardening/pod';
+
+/** Props of a Worker. */
+export interface WorkerProps extends WorkloadProps {
+  /**
+   * How the kubelet tells that the worker is ready and alive. A worker serves no port, so the
+   * check is a command: `HealthCheck.exec(["/app/healthcheck"])`, ideally with its own
+   * `livenessCommand` (e.g. "has the consumer loop made progress in the last minute?").
+   */
+  readonly healthCheck: HealthCheck;
+  /**
+   * Horizontal pod autoscaling on CPU (and memory). When given, the HPA owns the replica count.
+   * @default - off: `replicas` fixed replicas
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * Fixed number of replicas, without `autoscaling`.
+   * @default 2
+   */
+  readonly replicas?: number;
+}
+
+/** The documented defaults of Worker, in one place (tested against the rendered output). */
+export const WORKER_DEFAULTS = {
+  replicas: 2,
+  ...DEPLOYMENT_DEFAULTS,
+};
+
+/**
+ * A long-running process that serves no port (a queue consumer, a controller, a load
+ * generator), hardened by construction: ServiceAccount, Deployment, PodDisruptionBudget,
+ * NetworkPolicy with no ingress at all, and a HorizontalPodAutoscaler when autoscaled. No
+ * Service. Health is checked by a command.
+ */
+export class Worker extends Construct implements INetworkTarget {
+  /** The Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The worker's own ServiceAccount (no API token unless a role is bound). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The PodDisruptionBudget. */
+  public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy: no ingress, egress to DNS and `egressTo`. */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The HorizontalPodAutoscaler; undefined without `autoscaling`. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** `metadata.name` of every object of the worker. */
+  public readonly name: string;
+  /** Labels that select exactly the worker's pods. */
+  public readonly podSelectorLabels: { [key: string]: string };
+  /** The shared hardened pod builder behind the Deployment. @internal */
+  public readonly _pod: HardenedPod;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    if (!props || typeof props.image !== 'string') {
+      throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
+    }
+    const check = props.healthCheck;
+    if (!(check instanceof HealthCheck) || check.kind !== 'exec') {
+      throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
+        'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] })');
+    }
+    const probes = check._render(this, '');
+    const scaling = resolveScaling(this, props.autoscaling ?? { enabled: false }, props.replicas, WORKER_DEFAULTS.replicas);
+    const pod = new HardenedPod(this, props, { component: 'worker', probes });
+    this._pod = pod;
+    this.name = pod.identity.name;
+    this.podSelectorLabels = pod.selector;
+    this.serviceAccount = pod.serviceAccount;
+    const metadata = { name: this.name, labels: pod.labels };
+
+    this.deployment = new kube.KubeDeployment(this, 'Resource', {
+      metadata,
+      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, false) }),
+    });
+    if (scaling.hpa) {
+      this.autoscaler = createAutoscaler(this, 'Autoscaler', { metadata, targetKind: 'Deployment', autoscaling: scaling.hpa });
+    }
+    this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
+    // A worker takes no traffic: both policy types and no ingress rule, so all ingress is denied.
+    this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
+      name: this.name,
+      labels: pod.labels,
+      podSelector: pod.instanceSelector,
+      egress: props.egressTo ?? [],
+    });
+  }
+
+  /** Namespace of the worker: the chart's. */
+  public get namespace(): string | undefined {
+    return Chart.of(this).namespace;
+  }
+}
