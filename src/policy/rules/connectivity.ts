@@ -131,6 +131,19 @@ export function codeName(name: string): string {
   return id || 'workload';
 }
 
+const origins = new WeakMap<object, Map<unknown, string>>();
+/**
+ * The name of a workload in a suggested line of code: at synth the construct id of the object's
+ * owner (`shop/web/Resource` → `web`), in `check` (origins are `file:line`) its manifest name.
+ */
+export function codeNameOf(w: PodEndpoint, ctx: PolicyContext): string {
+  let byObject = origins.get(ctx.objects);
+  if (!byObject) origins.set(ctx.objects, byObject = new Map(ctx.objects.map((o) => [o.json, o.origin])));
+  const parts = (byObject.get(w.object) ?? '').split('/');
+  const owner = parts.length >= 2 && parts[parts.length - 1] === 'Resource' ? parts[parts.length - 2] : undefined;
+  return codeName(owner ?? w.name);
+}
+
 const label = (w: PodEndpoint) => `${w.kind} ${w.namespace}/${w.name}`;
 const policiesText = (ids: string[]) => `NetworkPolic${ids.length === 1 ? 'y' : 'ies'} ${ids.join(', ')}`;
 
@@ -187,7 +200,7 @@ export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
             path: e.path,
             message: `env ${e.name} of ${cv.type === 'initContainers' ? 'init container' : 'container'} ${q(cv.name)} (from ${e.source}) names ${ref.address}: `
               + `${label(caller)} calls ${via}${label(callee)} on ${portText}, but ${sides} block${sides.includes(' and ') ? '' : 's'} it`,
-            fix: `${codeName(caller.name)}.connections.allowTo(${codeName(callee.name)}, { port: ${t.port} })`
+            fix: `${codeNameOf(caller, ctx)}.connections.allowTo(${codeNameOf(callee, ctx)}, { port: ${t.port} })`
               + ` (opens ${caller.name}'s egress and ${callee.name}'s ingress on ${t.port}/${t.protocol}; in plain YAML: an egress rule in ${caller.name}'s NetworkPolicy to ${callee.name}'s pods`
               + ` and an ingress rule in ${callee.name}'s from ${caller.name}'s pods, on port ${t.port})`,
           });
@@ -259,7 +272,7 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
     return [{
       path: token.path,
       message: `${label(self)} gets ${token.what}, but ${policiesText(v.policies)} allow${v.policies.length === 1 ? 's' : ''} no egress to an address on ${API_SERVER_PORTS.join(' or ')}/TCP: its API calls cannot reach the API server`,
-      fix: `${codeName(self.name)}.connections.allowTo(NetworkPeer.ipBlock('<API server endpoint>/32', { ports: [6443] }))`
+      fix: `${codeNameOf(self, ctx)}.connections.allowTo(NetworkPeer.ipBlock('<API server endpoint>/32', { ports: [6443] }))`
         + ` (or the same peer in ${self.name}'s \`egressTo\` prop; the endpoint and its port: \`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes\`)`,
     }];
   },
