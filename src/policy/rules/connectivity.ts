@@ -269,11 +269,12 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
     if (!self) return [];
     const v = model.egressToAddress(self, API_SERVER_PORTS);
     if (v.allowed) return [];
+    const code = codeNameOf(self, ctx);
     return [{
       path: token.path,
       message: `${label(self)} gets ${token.what}, but ${policiesText(v.policies)} allow${v.policies.length === 1 ? 's' : ''} no egress to an address on ${API_SERVER_PORTS.join(' or ')}/TCP: its API calls cannot reach the API server`,
-      fix: `${codeNameOf(self, ctx)}.connections.allowTo(NetworkPeer.ipBlock('<API server endpoint>/32', { ports: [6443] }))`
-        + ` (or the same peer in ${self.name}'s \`egressTo\` prop; the endpoint and its port: \`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes\`)`,
+      fix: `${code}.connections.allowTo(NetworkPeer.ipBlock('<API server endpoint>/32', { ports: [6443] }))`
+        + ` (or the same peer in ${code}'s \`egressTo\` prop; the endpoint and its port: \`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes\`)`,
     }];
   },
 };
