@@ -173,6 +173,9 @@ export class NetworkModel {
   private readonly policies: PolicyInfo[];
   private readonly assumeLabels: boolean;
   private readonly byObject = new Map<unknown, PodEndpoint>();
+  private readonly backends = new Map<ServiceEndpoint, PodEndpoint[]>();
+  private readonly policiesByNamespace = new Map<string, PolicyInfo[]>();
+  private readonly isolating = new Map<string, { id: string; namespace: string; rules: any[] }[]>();
   private readonly serviceByName = new Map<string, ServiceEndpoint>();
 
   private constructor(objects: Record<string, any>[], options: NetworkModelOptions) {
@@ -242,6 +245,10 @@ export class NetworkModel {
         egress: arr(spec.egress).map(obj),
       };
     });
+    for (const p of this.policies) {
+      const list = this.policiesByNamespace.get(p.namespace);
+      if (list) list.push(p); else this.policiesByNamespace.set(p.namespace, [p]);
+    }
   }
 
   /** The workload with this id (`ns/Kind/name`), or the only one named `name` (`name` or `ns/name`). */
@@ -266,8 +273,13 @@ export class NetworkModel {
   /** The workloads whose pods a Service selects (none for a Service without selector). */
   public backendsOf(service: ServiceEndpoint): PodEndpoint[] {
     if (!service.selector) return [];
-    return this.workloads.filter((w) => w.namespace === service.namespace
-      && Object.entries(service.selector!).every(([k, v]) => w.labels[k] === v));
+    let hits = this.backends.get(service);
+    if (!hits) {
+      const selector = Object.entries(service.selector);
+      hits = this.workloads.filter((w) => w.namespace === service.namespace && selector.every(([k, v]) => w.labels[k] === v));
+      this.backends.set(service, hits);
+    }
+    return hits;
   }
 
   /**
@@ -324,9 +336,15 @@ export class NetworkModel {
 
   /** The NetworkPolicies (as plain objects with their rules) that isolate `pod` in `direction`. */
   public policiesFor(pod: PodEndpoint, direction: Direction): { id: string; namespace: string; rules: any[] }[] {
-    return this.policies
-      .filter((p) => p.namespace === pod.namespace && p.types.includes(direction) && selectorMatches(p.selector, pod.labels))
-      .map((p) => ({ id: p.id, namespace: p.namespace, rules: direction === 'Ingress' ? p.ingress : p.egress }));
+    const key = `${direction} ${pod.id}`;
+    let hits = this.isolating.get(key);
+    if (!hits) {
+      hits = (this.policiesByNamespace.get(pod.namespace) ?? [])
+        .filter((p) => p.types.includes(direction) && selectorMatches(p.selector, pod.labels))
+        .map((p) => ({ id: p.id, namespace: p.namespace, rules: direction === 'Ingress' ? p.ingress : p.egress }));
+      this.isolating.set(key, hits);
+    }
+    return hits;
   }
 
   /**
