@@ -15,6 +15,7 @@ describe('which env values name a Service', () => {
     service('api', 'shop', app('api'), [{ port: 80, targetPort: 'http' }]),
     service('db', 'data', app('db'), [{ port: 5432 }]),
     service('db', 'shop-headless', app('db'), [{ port: 5432 }], { clusterIP: 'None' }),
+    service('kafka', 'shop', app('kafka'), [{ port: 9092 }], { clusterIP: 'None' }),
   ]);
   const refs = (value: string, variable = 'X', sibling?: number) =>
     serviceReferences(value, variable, 'shop', m, sibling).map((r) => `${r.service.namespace}/${r.service.name}:${r.port ?? '?'}`);
@@ -32,6 +33,8 @@ describe('which env values name a Service', () => {
     ['postgres://user:pw@db.data.svc:5432/app?sslmode=require', 'data/db:5432'],
     ['db-0.db.shop-headless.svc.cluster.local:5432', 'shop-headless/db:5432'],
     ['API.SHOP:80', 'shop/api:80'],
+    ['db-0.db.shop-headless:5432', 'shop-headless/db:5432'],
+    ['kafka-0.kafka:9092', 'shop/kafka:9092'],
   ])('%s', (value, expected) => {
     expect(refs(value)).toEqual([expected]);
   });
@@ -50,6 +53,7 @@ describe('which env values name a Service', () => {
     expect(refs('db:5432')).toEqual([]); // no Service db in shop
     expect(refs('x.api.shop.svc:80')).toEqual([]); // api is not headless
     expect(refs('api.other:80')).toEqual([]);
+    expect(refs('x.api:80')).toEqual([]); // api is not headless
   });
 
   test('a bare name counts as the whole value of a host variable, with the sibling *_PORT', () => {

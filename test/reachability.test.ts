@@ -238,6 +238,9 @@ describe('workload kinds and Services', () => {
     expect(m.targetsOf(api, 81).map((t) => [t.workload.name, t.port])).toEqual([['v1', 81], ['v2', 81]]);
     expect(m.targetsOf(api, 82)).toEqual([]);
     expect(m.backendsOf(m.service('a', 'external')!)).toEqual([]);
+    // one port number, two protocols (DNS): a target per protocol
+    const dns = NetworkModel.fromObjects([deployment('dns', 'a', app('dns'), [{ port: 53, protocol: 'UDP' }, { port: 53 }]), service('dns', 'a', app('dns'), [{ name: 'udp', port: 53, protocol: 'UDP' }, { name: 'tcp', port: 53 }])]);
+    expect(dns.targetsOf(dns.service('a', 'dns')!, 53).map((t) => `${t.port}/${t.protocol}`)).toEqual(['53/UDP', '53/TCP']);
     // headless: the client connects to the pod port it names
     expect(m.targetsOf(m.service('a', 'db')!, 8080).map((t) => t.port)).toEqual([8080, 8080]);
   });

@@ -290,13 +290,14 @@ export class NetworkModel {
    */
   public targetsOf(service: ServiceEndpoint, port: number): ServiceTarget[] {
     const out: ServiceTarget[] = [];
-    const sp = service.ports.find((p) => p.port === port);
+    const matching = service.ports.filter((p) => p.port === port); // one per protocol
     for (const w of this.backendsOf(service)) {
-      if (sp) {
+      for (const sp of matching) {
         const target = typeof sp.targetPort === 'number' ? sp.targetPort
           : w.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
         if (target !== undefined) out.push({ workload: w, port: target, protocol: sp.protocol, servicePort: sp.port });
-      } else if (service.headless) {
+      }
+      if (matching.length === 0 && service.headless) {
         out.push({ workload: w, port, protocol: w.ports.find((p) => p.port === port)?.protocol ?? 'TCP' });
       }
     }

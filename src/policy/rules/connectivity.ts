@@ -93,7 +93,8 @@ export interface ServiceReference {
 /**
  * The Services of the output that `value` names, from a pod in `namespace`. A token (values
  * are split at commas, semicolons and spaces) names Service `name` as `name`, `name.ns`,
- * `name.ns.svc`, `name.ns.svc.<cluster domain>` or `<pod>.name.ns.svc...` (headless Services),
+ * `name.ns.svc`, `name.ns.svc.<cluster domain>`, or for a pod of a headless Service
+ * `<pod>.name`, `<pod>.name.ns`, `<pod>.name.ns.svc...`,
  * in a URL or with `:port`. Without a port or URL a dotted name still counts (it is
  * unambiguous); a bare `name` counts only when it is the whole value of a variable whose name
  * says it holds a host (`*_HOST`, `*_ADDR`, `*_URL`, ...): a word like `api` or `web` in a
@@ -109,14 +110,21 @@ export function serviceReferences(value: string, variable: string, namespace: st
     if (!scheme && rest && !rawPort) continue; // `word/path`: not an address
     const labels = rawHost.toLowerCase().split('.');
     let service: ServiceEndpoint | undefined;
+    const headless = (ns: string, name: string) => {
+      const s = model.service(ns, name);
+      return s?.headless ? s : undefined;
+    };
     if (labels.length === 1) {
       const bareOk = !!scheme || !!rawPort || (value.trim() === rawHost && HOST_VARIABLE.test(variable));
       if (bareOk) service = model.service(namespace, labels[0]);
-    } else if (labels.length === 2 || labels[2] === 'svc') {
+    } else if (labels.length === 2) {
+      // name.ns, or pod.name (a pod of a headless Service of the caller's namespace)
+      service = model.service(labels[1], labels[0]) ?? headless(namespace, labels[1]);
+    } else if (labels[2] === 'svc') {
       service = model.service(labels[1], labels[0]);
-    } else if (labels[3] === 'svc') {
-      const s = model.service(labels[2], labels[1]);
-      if (s?.headless) service = s;
+    } else if (labels.length === 3 || labels[3] === 'svc') {
+      // pod.name.ns[.svc[.cluster domain]]
+      service = headless(labels[2], labels[1]);
     }
     if (!service) continue;
     const port = rawPort ? Number(rawPort) : scheme ? SCHEME_PORTS[scheme.toLowerCase()] : siblingPort;
