@@ -32,25 +32,25 @@ const MERMAID = `flowchart LR
     n5["Pod debug"]
   end
   n6(["anywhere"])
-  n7(["ipBlock 203.0.113.0/24 except 203.0.113.128/25"])
-  n8(["namespace ingress-nginx"])
-  n9(["namespace kube-system: pods k8s-app=kube-dns"])
+  n7(["DNS (namespace kube-system: pods k8s-app=kube-dns)"])
+  n8(["ipBlock 203.0.113.0/24 except 203.0.113.128/25"])
+  n9(["namespace ingress-nginx"])
   n10(["namespaces monitoring=true"])
   n11(["namespaces team=data: pods app=db"])
   n1 -->|"8080/TCP"| n5
   n1 -->|"all ports"| n6
   n2 -->|"9090/TCP"| n3
-  n2 -->|"53/TCP, 53/UDP"| n9
+  n2 -->|"53/TCP, 53/UDP"| n7
   n3 -->|"5432/TCP"| n1
-  n3 -->|"8000-8100/TCP"| n7
-  n3 -->|"53/TCP, 53/UDP"| n9
+  n3 -->|"53/TCP, 53/UDP"| n7
+  n3 -->|"8000-8100/TCP"| n8
   n3 -->|"5432/TCP"| n11
   n4 -->|"9090/TCP"| n3
-  n4 -->|"53/TCP, 53/UDP"| n9
+  n4 -->|"53/TCP, 53/UDP"| n7
   n5 -->|"8080/TCP"| n5
   n5 -->|"all ports"| n6
   n6 -->|"all ports"| n5
-  n8 -->|"8080/TCP"| n4
+  n9 -->|"8080/TCP"| n4
   n10 -->|"9100/TCP"| n3
 `;
 
@@ -66,7 +66,7 @@ describe('cdk8s-hardened graph', () => {
     // Named ports are resolved on the destination (web's "http" is 8080, api's "metrics" 9100);
     // an ingress-only policy leaves db's egress open ("anywhere"); a namespace without policies
     // (tools) is open both ways; a label-selected namespace may hold pods outside the manifests.
-    expect(MERMAID).toContain('n8 -->|"8080/TCP"| n4'); // ingress-nginx -> web
+    expect(MERMAID).toContain('n9 -->|"8080/TCP"| n4'); // ingress-nginx -> web
     expect(MERMAID).toContain('n10 -->|"9100/TCP"| n3'); // monitoring namespaces -> api metrics
     expect(MERMAID).not.toMatch(/n5 -->\|[^|]*\| n[1-4]\b/); // debug reaches no isolated workload
   });
@@ -76,8 +76,9 @@ describe('cdk8s-hardened graph', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n').slice(0, 4)).toEqual(['digraph connections {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']);
     expect(r.out).toContain('  subgraph cluster_2 {\n    label="namespace shop";\n    n2 [label="CronJob report"];\n    n3 [label="Deployment api\\nService api :80→9090, 9100"];');
-    expect(r.out).toContain('  n7 [label="ipBlock 203.0.113.0/24 except 203.0.113.128/25", shape=ellipse, style=dashed];');
-    expect(r.out).toContain('  n3 -> n7 [label="8000-8100/TCP"];');
+    expect(r.out).toContain('  n8 [label="ipBlock 203.0.113.0/24 except 203.0.113.128/25", shape=ellipse, style=dashed];');
+    expect(r.out).toContain('  n3 -> n8 [label="8000-8100/TCP"];');
+    expect(r.out).toContain('  n7 [label="DNS (namespace kube-system: pods k8s-app=kube-dns)", shape=ellipse, style=dashed];');
     expect(r.out.match(/ -> /g)).toHaveLength(MERMAID.match(/ -->/g)!.length);
     expect(r.out.endsWith('}\n')).toBe(true);
     expect(run(graph, FIX, '--format=dot').out).toBe(r.out);

@@ -70,7 +70,9 @@ function externalPeer(model: NetworkModel, peer: unknown, policyNamespace: strin
   const where = named !== undefined ? `namespace ${named}`
     : describeSelector(p.namespaceSelector) ? `namespaces ${describeSelector(p.namespaceSelector)}` : 'every namespace';
   const pods = hasPods && describeSelector(p.podSelector) ? `: pods ${describeSelector(p.podSelector)}` : '';
-  return `${where}${pods}`;
+  // Cluster DNS (CoreDNS keeps the kube-dns label) is named as such: every workload needs it.
+  const dns = hasPods && /^(kube-dns|coredns)$/.test(String(obj(obj(p.podSelector).matchLabels)['k8s-app'] ?? ''));
+  return dns ? `DNS (${where}${pods})` : `${where}${pods}`;
 }
 
 /** The ports of a rule as labels; named ports resolve on `destination` when given. */
