@@ -207,6 +207,12 @@ describe('a multi-service app: the lint and the allowed matrix', () => {
     expect(errors([...shop(), ...other])).toEqual([]);
   });
 
+  test('no false positive: egress to a private ipBlock that may be the pod network', () => {
+    const objects = shop({ drop: 'api-cache' });
+    objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'api').spec.egress.push({ to: [{ ipBlock: { cidr: '10.244.0.0/16' } }], ports: [{ port: 6379 }] });
+    expect(errors(objects)).toEqual([]);
+  });
+
   test('three versions behind one Service: each blocked backend is reported', () => {
     const objects = shop();
     objects.push(deployment('api-canary', 'shop', { app: 'api', track: 'canary' }, [{ name: 'http', port: 9091 }]));

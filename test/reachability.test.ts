@@ -152,6 +152,24 @@ describe('peers', () => {
     expect(model([serverIngress([{ ipBlock: { cidr: '0.0.0.0/0' } }])]).can('client', 'server', 8080)).toBe(true);
   });
 
+  test('optionally, an ipBlock overlapping a private range may hold pods (the lint\'s reading)', () => {
+    const at = (cidr: string) => {
+      const objects = [...base(), serverIngress([{ ipBlock: { cidr } }])];
+      const m = NetworkModel.fromObjects(objects, { privateIpBlocksMatchPods: true });
+      return m.allowed(m.workload('client')!, m.workload('server')!, 8080);
+    };
+    expect(at('10.244.0.0/16')).toBe(true);
+    expect(at('172.20.0.0/16')).toBe(true);
+    expect(at('192.168.1.0/24')).toBe(true);
+    expect(at('100.96.0.0/11')).toBe(true);
+    expect(at('8.0.0.0/7')).toBe(false);
+    expect(at('172.32.0.0/16')).toBe(false);
+    expect(at('203.0.113.0/24')).toBe(false);
+    expect(at('fd00:10::/64')).toBe(true);
+    expect(at('2001:db8::/32')).toBe(false);
+    expect(model([serverIngress([{ ipBlock: { cidr: '10.244.0.0/16' } }])]).can('client', 'server', 8080)).toBe(false); // strict by default
+  });
+
   test('a peer that selects nothing (invalid) matches nothing', () => {
     expect(model([serverIngress([{}])]).can('client', 'server', 8080)).toBe(false);
   });

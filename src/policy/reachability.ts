@@ -20,7 +20,8 @@
  * What rendered manifests cannot tell, and how it is decided here (documented in
  * docs/connectivity.md):
  * - Pod IPs are not known, so an `ipBlock` matches no pod, except a block covering every
- *   address (`0.0.0.0/0`, `::/0`), which CNIs such as Calico apply to pods too.
+ *   address (`0.0.0.0/0`, `::/0`), which CNIs such as Calico apply to pods too; with
+ *   `privateIpBlocksMatchPods` also any block overlapping a private range (the lint's reading).
  * - A namespace that is not in the output is known only by its `kubernetes.io/metadata.name`
  *   label; with `assumeUnlistedNamespaceLabels` its other labels are assumed to match (the
  *   optimistic reading the connectivity lint uses, so it never reports a call it cannot prove
@@ -121,6 +122,13 @@ export interface NetworkModelOptions {
    * @default false
    */
   readonly assumeUnlistedNamespaceLabels?: boolean;
+  /**
+   * Assume an `ipBlock` in a private range (RFC 1918, 100.64.0.0/10, IPv6 ULA) may hold pod IPs
+   * (CNIs such as Calico apply ipBlocks to pod traffic; pod CIDRs are private). Use it with
+   * `assumeUnlistedNamespaceLabels` for the same reason.
+   * @default false
+   */
+  readonly privateIpBlocksMatchPods?: boolean;
 }
 
 /** Policy direction. */
@@ -159,6 +167,25 @@ function coversEverything(cidr: unknown): boolean {
   return typeof cidr === 'string' && /\/0$/.test(cidr.trim());
 }
 
+/** Private IPv4 ranges a pod CIDR is taken from: RFC 1918 and the shared range (100.64.0.0/10). */
+const PRIVATE_V4: [number, number][] = [[0x0a000000, 8], [0xac100000, 12], [0xc0a80000, 16], [0x64400000, 10]];
+
+/** Whether a CIDR overlaps a private range (IPv4 above, IPv6 unique local fc00::/7). */
+function overlapsPrivate(cidr: unknown): boolean {
+  if (typeof cidr !== 'string') return false;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
+  if (m) {
+    const ip = ((Number(m[1]) << 24) >>> 0) + (Number(m[2]) << 16) + (Number(m[3]) << 8) + Number(m[4]);
+    const bits = Number(m[5]);
+    return PRIVATE_V4.some(([net, nbits]) => {
+      const shared = Math.min(bits, nbits);
+      const mask = shared === 0 ? 0 : (~0 << (32 - shared)) >>> 0;
+      return ((ip & mask) >>> 0) === ((net & mask) >>> 0);
+    });
+  }
+  return /^f[cd][0-9a-f]{0,2}:/i.test(cidr.trim());
+}
+
 /** The reachability model of one output: workloads, Services, Namespaces and NetworkPolicies. */
 export class NetworkModel {
   /** Builds the model from plain manifest JSON (objects of any kind; others are ignored). */
@@ -172,6 +199,7 @@ export class NetworkModel {
   public readonly namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
   private readonly policies: PolicyInfo[];
   private readonly assumeLabels: boolean;
+  private readonly privateBlocks: boolean;
   private readonly byObject = new Map<unknown, PodEndpoint>();
   private readonly backends = new Map<ServiceEndpoint, PodEndpoint[]>();
   private readonly policiesByNamespace = new Map<string, PolicyInfo[]>();
@@ -180,6 +208,7 @@ export class NetworkModel {
 
   private constructor(objects: Record<string, any>[], options: NetworkModelOptions) {
     this.assumeLabels = options.assumeUnlistedNamespaceLabels ?? false;
+    this.privateBlocks = options.privateIpBlocksMatchPods ?? false;
     const namespaces = new Map<string, Record<string, string>>();
     for (const o of objects.filter((x) => isKind(x, 'Namespace', ['']))) {
       const name = nameOfObject(o);
@@ -387,7 +416,7 @@ export class NetworkModel {
   /** Whether one peer entry (`from`/`to` item) of a policy in `policyNamespace` selects `pod`'s pods. */
   public peerMatches(peer: unknown, policyNamespace: string, pod: PodEndpoint): boolean {
     const p = obj(peer);
-    if (isMap(p.ipBlock)) return coversEverything(p.ipBlock.cidr);
+    if (isMap(p.ipBlock)) return coversEverything(p.ipBlock.cidr) || (this.privateBlocks && overlapsPrivate(p.ipBlock.cidr));
     const hasPods = isMap(p.podSelector);
     const hasNs = isMap(p.namespaceSelector);
     if (!hasPods && !hasNs) return false; // the API rejects a peer that selects nothing

@@ -15,12 +15,13 @@ const NETPOL_DOCS = 'Kubernetes docs: Network Policies (concepts/services-networ
 const models = new WeakMap<object, NetworkModel>();
 
 /**
- * The reachability model of the evaluated set, built once per evaluation. Optimistic about
- * namespaces the output does not contain, so a call is reported only when it is provably blocked.
+ * The reachability model of the evaluated set, built once per evaluation. Optimistic about what
+ * the output cannot tell (labels of namespaces it does not contain, whether a private ipBlock
+ * holds pod IPs), so a call is reported only when it is provably blocked.
  */
 export function networkModelOf(ctx: PolicyContext): NetworkModel {
   let m = models.get(ctx.objects);
-  if (!m) models.set(ctx.objects, m = NetworkModel.fromObjects(ctx.objects.map((o) => o.json), { assumeUnlistedNamespaceLabels: true }));
+  if (!m) models.set(ctx.objects, m = NetworkModel.fromObjects(ctx.objects.map((o) => o.json), { assumeUnlistedNamespaceLabels: true, privateIpBlocksMatchPods: true }));
   return m;
 }
 
