@@ -166,10 +166,12 @@ function configMapsOf(ctx: PolicyContext): Map<string, any> {
 }
 const configMapCache = new WeakMap<object, Map<string, any>>();
 
-
 /** Findings for the calls one workload declares in its env that its output's NetworkPolicies block. */
 export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
   if (!runsPods(o)) return [];
+  const containers = containersOf(podOf(o)!, ['initContainers', 'containers']);
+  // Most pods set no env at all: then no model is needed (it is built once, on first need).
+  if (!containers.some((cv) => arr(cv.c.env).length > 0 || arr(cv.c.envFrom).length > 0)) return [];
   const model = networkModelOf(ctx);
   const caller = model.endpointOf(o);
   if (!caller || model.services.length === 0) return [];
@@ -177,7 +179,7 @@ export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
   if (!configMaps) configMapCache.set(ctx.objects, configMaps = configMapsOf(ctx));
   const out: RuleViolation[] = [];
   const reported = new Set<string>();
-  for (const cv of containersOf(podOf(o)!, ['initContainers', 'containers'])) {
+  for (const cv of containers) {
     const env = resolveEnv(cv, caller.namespace, configMaps);
     const byName = new Map(env.map((e) => [e.name, e]));
     for (const e of env) {
