@@ -35,6 +35,7 @@ describe('which env values name a Service', () => {
     ['API.SHOP:80', 'shop/api:80'],
     ['db-0.db.shop-headless:5432', 'shop-headless/db:5432'],
     ['kafka-0.kafka:9092', 'shop/kafka:9092'],
+    ['jdbc:postgresql://db.data.svc:5432/app', 'data/db:5432'],
   ])('%s', (value, expected) => {
     expect(refs(value)).toEqual([expected]);
   });

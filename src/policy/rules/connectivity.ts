@@ -105,7 +105,7 @@ export function serviceReferences(value: string, variable: string, namespace: st
   siblingPort?: number): ServiceReference[] {
   const out: ServiceReference[] = [];
   for (const token of value.split(/[\s,;]+/).filter(Boolean)) {
-    const m = ADDRESS.exec(token);
+    const m = ADDRESS.exec(token.replace(/^jdbc:/i, '')); // jdbc:postgresql://db:5432/x
     if (!m) continue;
     const [, scheme, rawHost, rawPort, rest] = m;
     if (!scheme && rest && !rawPort) continue; // `word/path`: not an address
