@@ -97,6 +97,8 @@ export function buildExample(app: App): void {
     timeZone: 'Etc/UTC',
     workloadClass: WorkloadClass.BATCH,
     writablePaths: ['/tmp'],
+    // The call the report makes: the connectivity lint checks it against the NetworkPolicies.
+    env: { API_URL: 'http://api.shop.svc.cluster.local/reports' },
     egressTo: [NetworkPeer.workload(api)],
   });
 
@@ -109,6 +111,7 @@ export function buildExample(app: App): void {
     autoscaling: { minReplicas: 2, maxReplicas: 10, cpuTargetUtilizationPercent: 70 },
     config: [webConfig],
     writablePaths: ['/tmp'],
+    env: { API_URL: 'http://api/v1' },
     ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
     egressTo: [NetworkPeer.workload(api), EXAMPLE_API_SERVER],
   });

@@ -9,6 +9,16 @@ const ctr = (set: any[]) => pod(set).containers[0];
 const role = (set: any[]) => find(set, 'Role');
 const binding = (set: any[]) => find(set, 'RoleBinding');
 const add = (o: any): Mutate => (set) => { set.push(o); };
+/** A second workload (api, port 9090 behind Service port 80) for the connectivity rules. */
+const apiBackend = (): any[] => {
+  const labels = { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' };
+  const d = clone(find(goodSet(), 'Deployment'));
+  d.metadata = { name: 'api', namespace: 'app', labels };
+  d.spec.selector.matchLabels = labels;
+  d.spec.template.metadata.labels = labels;
+  d.spec.template.spec.containers[0].ports = [{ name: 'http', containerPort: 9090, protocol: 'TCP' }];
+  return [d, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'app' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 'http' }] } }];
+};
 /** A value with the sealed-secrets layout (2-byte length 512, RSA block, AES-GCM data and tag). */
 const SEALED = Buffer.concat([Buffer.from([0x02, 0x00]), Buffer.alloc(512, 7), Buffer.alloc(40, 9)]).toString('base64');
 
@@ -108,6 +118,8 @@ const CASES: Case[] = [
   { rule: 'HARDENED-SEC-002', what: 'a private key in any variable', bad: (s) => { ctr(s).env = [{ name: 'TLS_KEY_PEM', value: '-----BEGIN RSA PRIVATE KEY-----\nMIIE...' }]; } },
   { rule: 'HARDENED-SVC-002', what: 'LoadBalancer Service', bad: (s) => { find(s, 'Service').spec.type = 'LoadBalancer'; }, good: (s) => { find(s, 'Service').spec.type = 'ClusterIP'; }, path: 'spec.type' },
   { rule: 'HARDENED-SVC-002', what: 'NodePort Service', bad: (s) => { find(s, 'Service').spec.type = 'NodePort'; }, path: 'spec.type' },
+  { rule: 'HARDENED-NET-010', what: 'env URL naming a Service whose pods the caller\'s egress does not reach', bad: (s) => { s.push(...apiBackend()); ctr(s).env = [{ name: 'API_URL', value: 'http://api:80/v1' }]; }, good: (s) => { s.push(...apiBackend()); ctr(s).env = [{ name: 'API_URL', value: 'http://api:80/v1' }]; find(s, 'NetworkPolicy').spec.egress.push({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'api' } } }], ports: [{ port: 9090, protocol: 'TCP' }] }); }, path: 'spec.template.spec.containers[0].env[0].value' },
+  { rule: 'HARDENED-NET-011', what: 'bound, automounted API token without egress to the API server', bad: (s) => { pod(s).automountServiceAccountToken = true; }, good: (s) => { pod(s).automountServiceAccountToken = true; find(s, 'NetworkPolicy').spec.egress.push({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] }); }, path: 'spec.template.spec.automountServiceAccountToken' },
   { rule: 'HARDENED-NET-002', what: 'NetworkPolicy selecting nothing', bad: (s) => { find(s, 'NetworkPolicy').spec.podSelector = { matchLabels: { 'app.kubernetes.io/instance': 'wbe' } }; } },
   // ---- availability
   { rule: 'HARDENED-PDB-001', what: 'no PDB for an HPA-scaled Deployment', bad: (s) => { s.splice(s.indexOf(find(s, 'PodDisruptionBudget')), 1); }, good: (s) => { s.splice(s.indexOf(find(s, 'PodDisruptionBudget')), 1); s.splice(s.indexOf(find(s, 'HorizontalPodAutoscaler')), 1); find(s, 'Deployment').spec.replicas = 1; } },

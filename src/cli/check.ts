@@ -168,6 +168,35 @@ function parseArgs(argv: string[]): Options | string {
 
 interface Writer { write(s: string): unknown }
 
+/** What `readManifests` read. */
+export interface ReadResult {
+  readonly objects: LoadedObject[];
+  readonly files: string[];
+  /** Documents that are not Kubernetes objects. */
+  readonly skipped: number;
+}
+
+/**
+ * Reads every Kubernetes object under `target` (a file, or a directory walked like
+ * `kubectl apply -f DIR -R`), as `check` does. Throws `InputError` for unreadable input or when
+ * there is no Kubernetes document at all.
+ */
+export function readManifests(target: string): ReadResult {
+  const objects: LoadedObject[] = [];
+  let skipped = 0;
+  const files = listFiles(target);
+  const single = fs.statSync(target).isFile();
+  const base = single ? path.dirname(target) : target;
+  for (const f of files) {
+    const display = path.relative(base, f) || path.basename(f);
+    const loaded = loadFile(f, single ? target : path.join(target, display));
+    objects.push(...loaded.objects);
+    skipped += loaded.skipped;
+  }
+  if (!objects.length) throw new InputError(`${target}: no Kubernetes documents found (${files.length} file${files.length === 1 ? '' : 's'} read)`);
+  return { objects, files, skipped };
+}
+
 /** Runs `check`; returns the exit status. */
 export function check(argv: string[], stdout: Writer = process.stdout, stderr: Writer = process.stderr): number {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -180,18 +209,9 @@ export function check(argv: string[], stdout: Writer = process.stdout, stderr: W
     return 2;
   }
   const target = opts.target!;
-  const objects: LoadedObject[] = [];
-  let files: string[];
-  let skipped = 0;
+  let read: ReadResult;
   try {
-    files = listFiles(target);
-    const base = fs.statSync(target).isFile() ? path.dirname(target) : target;
-    for (const f of files) {
-      const display = path.relative(base, f) || path.basename(f);
-      const loaded = loadFile(f, fs.statSync(target).isFile() ? target : path.join(target, display));
-      objects.push(...loaded.objects);
-      skipped += loaded.skipped;
-    }
+    read = readManifests(target);
   } catch (e) {
     if (e instanceof InputError) {
       stderr.write(`cdk8s-hardened check: ${e.message}\n`);
@@ -199,10 +219,7 @@ export function check(argv: string[], stdout: Writer = process.stdout, stderr: W
     }
     throw e;
   }
-  if (!objects.length) {
-    stderr.write(`cdk8s-hardened check: ${target}: no Kubernetes documents found (${files.length} file${files.length === 1 ? '' : 's'} read)\n`);
-    return 2;
-  }
+  const { objects, files, skipped } = read;
 
   const rules = resolveRules(opts.packs.length ? opts.packs : PolicyPack.all());
   const report = evaluateObjects(objects, rules, opts.pssVersion);

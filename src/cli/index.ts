@@ -6,6 +6,7 @@ const USAGE = `usage: cdk8s-hardened <command> [options]
 commands:
   seal     seal a value for a SealedSecret, offline (like kubeseal --raw)
   check    check Kubernetes YAML against the hardening policy rules
+  graph    print who may talk to whom under the NetworkPolicies (Mermaid or Graphviz DOT)
 `;
 
 type Command = (argv: string[]) => number;
@@ -13,6 +14,7 @@ type Command = (argv: string[]) => number;
 const COMMANDS: Record<string, () => Command> = {
   seal: () => require('./seal').main,
   check: () => require('./check').check,
+  graph: () => require('./graph').graph,
 };
 
 export function main(argv: string[]): number {

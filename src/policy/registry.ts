@@ -2,6 +2,7 @@
 import { PolicyRule, RuleSeverity } from './model';
 import { AVAILABILITY_RULES } from './rules/availability';
 import { CLUSTER_RULES } from './rules/cluster';
+import { CONNECTIVITY_RULES } from './rules/connectivity';
 import { NAMESPACE_RULES } from './rules/namespace';
 import { NETWORK_RULES } from './rules/network';
 import { POD_SECURITY_RULES, PSS_BASELINE_IDS } from './rules/pod-security';
@@ -49,8 +50,8 @@ export class PolicyPack {
   public static readonly RBAC = new PolicyPack('rbac', RBAC_RULES);
   /** No plaintext secrets. */
   public static readonly SECRETS = new PolicyPack('secrets', SECRET_RULES);
-  /** NetworkPolicy coverage. */
-  public static readonly NETWORK = new PolicyPack('network', NETWORK_RULES);
+  /** NetworkPolicy coverage, and calls the output declares that its NetworkPolicies must allow. */
+  public static readonly NETWORK = new PolicyPack('network', [...NETWORK_RULES, ...CONNECTIVITY_RULES]);
   /** PodDisruptionBudgets and HPA/replicas. */
   public static readonly AVAILABILITY = new PolicyPack('availability', AVAILABILITY_RULES);
   /** Namespace Pod Security Admission labels. */
@@ -78,7 +79,7 @@ export class PolicyPack {
 }
 
 /** Every built-in rule, in table order (the acknowledgement rules last). */
-export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, ...CLUSTER_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT];
+export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...CONNECTIVITY_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, ...CLUSTER_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT];
 
 export function findRule(id: string): PolicyRule | undefined {
   return ALL_RULES.find((r) => r.id === id);
