@@ -8,6 +8,7 @@ import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../har
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
 import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
+import { RolloutStrategy } from '../hardening/placement';
 import {
   containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
 } from '../hardening/ports';
@@ -129,9 +130,9 @@ export class SecureApp extends Construct implements INetworkTarget {
 
     const scaling = resolveScaling(this, props.autoscaling, props.replicas, SECURE_APP_DEFAULTS.replicas);
     const storage = resolveStorage(this, props.storage);
-    const singleWriter = this.checkSingleWriter(storage, scaling);
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
-    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes });
+    const singleWriter = this.checkSingleWriter(storage, scaling, props.rolloutStrategy);
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
+    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -142,7 +143,7 @@ export class SecureApp extends Construct implements INetworkTarget {
 
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
-      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter) }),
+      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter || pod.recreate) }),
     });
 
     this.service = createService(this, 'Service', { metadata, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });
@@ -169,12 +170,16 @@ export class SecureApp extends Construct implements INetworkTarget {
   }
 
   /** Whether a single-writer volume is mounted; refuses it with more than one replica. */
-  private checkSingleWriter(storage: ResolvedStorage[], scaling: ResolvedScaling): boolean {
+  private checkSingleWriter(storage: ResolvedStorage[], scaling: ResolvedScaling, strategy: RolloutStrategy | undefined): boolean {
     const single = storage.find(v => v.singleWriter);
     if (single && (scaling.maxPods > 1 || scaling.hpa)) {
       throw propError(this, `${single.prop}.accessMode`, single.accessMode,
         `a single-writer volume cannot be shared by ${scaling.hpa ? `an autoscaled Deployment (up to ${scaling.maxPods} replicas)` : `${scaling.maxPods} replicas`} spread over nodes`,
         'use a StatefulApp (one volume per replica), StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
+    }
+    if (single && strategy === RolloutStrategy.ROLLING_UPDATE) {
+      throw propError(this, 'rolloutStrategy', RolloutStrategy.ROLLING_UPDATE, `${single.prop} is a single-writer volume, which a new pod cannot attach while the old one runs, so a rolling update would stall`,
+        'remove rolloutStrategy (Recreate is then used) or use a ReadWriteMany volume');
     }
     return single !== undefined;
   }

@@ -171,7 +171,7 @@ export class StatefulApp extends Construct implements INetworkTarget {
     const retention = this.resolveRetention(props.persistentVolumeClaimRetentionPolicy);
     const storage = resolveStorage(this, props.storage);
 
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
     const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
