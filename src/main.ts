@@ -98,7 +98,7 @@ export function buildExample(app: App): void {
     workloadClass: WorkloadClass.BATCH,
     writablePaths: ['/tmp'],
     // The call the report makes: the connectivity lint checks it against the NetworkPolicies.
-    env: { API_URL: 'http://api.shop.svc.cluster.local/reports' },
+    env: { API_URL: 'http://api.shop.svc.cluster.local:9090/reports' },
     egressTo: [NetworkPeer.workload(api)],
   });
 
@@ -111,7 +111,7 @@ export function buildExample(app: App): void {
     autoscaling: { minReplicas: 2, maxReplicas: 10, cpuTargetUtilizationPercent: 70 },
     config: [webConfig],
     writablePaths: ['/tmp'],
-    env: { API_URL: 'http://api/v1' },
+    env: { API_URL: 'http://api:9090/v1' },
     ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
     egressTo: [NetworkPeer.workload(api), EXAMPLE_API_SERVER],
   });

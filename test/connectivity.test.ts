@@ -271,7 +271,7 @@ describe('at synth: the gate fails a blocked call and passes once it is declared
     const chart = new HardenedChart(new App(), 'shop', { namespace: 'shop', policyPacks: NETWORK });
     const web = new SecureApp(chart, 'web', {
       name: 'web-frontend', image: 'ghcr.io/acme/web:1.4.2', port: 8080, healthCheck: HealthCheck.tcp(),
-      env: { API_URL: 'http://api.shop.svc.cluster.local/v1' },
+      env: { API_URL: 'http://api.shop.svc.cluster.local:9090/v1' },
       egressTo: opts.declare ? [NetworkPeer.pods({ 'app.kubernetes.io/instance': 'api' }, { ports: [9090] })] : undefined,
     });
     new SecureApp(chart, 'api', { name: 'api', image: 'ghcr.io/acme/api:3.2.1', port: 9090, healthCheck: HealthCheck.tcp() });
@@ -281,7 +281,7 @@ describe('at synth: the gate fails a blocked call and passes once it is declared
 
   test('blocked: the synth fails with HARDENED-NET-010 and the line that fixes it', () => {
     const chart = build();
-    expect(() => Testing.synth(chart)).toThrow(/HARDENED-NET-010[\s\S]*env API_URL of container "web" \(from value\) names api\.shop\.svc\.cluster\.local: Deployment shop\/web-frontend calls Service shop\/api port 80 → Deployment shop\/api on 9090\/TCP, but the caller's egress \(NetworkPolicy shop\/web-frontend\) blocks it[\s\S]*fix: web\.connections\.allowTo\(api, \{ port: 9090 \}\)/);
+    expect(() => Testing.synth(chart)).toThrow(/HARDENED-NET-010[\s\S]*env API_URL of container "web" \(from value\) names api\.shop\.svc\.cluster\.local:9090: Deployment shop\/web-frontend calls Service shop\/api port 9090 → Deployment shop\/api on 9090\/TCP, but the caller's egress \(NetworkPolicy shop\/web-frontend\) blocks it[\s\S]*fix: web\.connections\.allowTo\(api, \{ port: 9090 \}\)/);
   });
 
   test('declared with the existing egressTo prop: passes', () => {

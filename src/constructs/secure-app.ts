@@ -24,8 +24,10 @@ export interface SecureAppProps extends WorkloadProps {
    */
   readonly port?: number;
   /**
-   * Port of the Service in front of the pods (with `port`).
-   * @default 80
+   * Port of the Service in front of the pods (with `port`). Clients call
+   * `http://<name>:<servicePort>`; a URL without a port means 80, so set `servicePort: 80` for
+   * those (see docs/pod-spec.md, "Service ports").
+   * @default - the same as `port` (as with `ports`, and as most app charts do)
    */
   readonly servicePort?: number;
   /**
@@ -80,7 +82,6 @@ export interface SecureAppProps extends WorkloadProps {
 /** The documented defaults of SecureApp, in one place (tested against the rendered output). */
 export const SECURE_APP_DEFAULTS = {
   port: 8080,
-  servicePort: 80,
   replicas: 2,
   autoscaling: AUTOSCALING_DEFAULTS,
   ...DEPLOYMENT_DEFAULTS,
@@ -123,7 +124,7 @@ export class SecureApp extends Construct implements INetworkTarget {
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
-    const ports = resolvePorts(this, props, SECURE_APP_DEFAULTS);
+    const ports = resolvePorts(this, props, { port: SECURE_APP_DEFAULTS.port, servicePort: props.port ?? SECURE_APP_DEFAULTS.port });
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
     const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
