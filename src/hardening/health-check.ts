@@ -221,10 +221,10 @@ export class HealthCheck {
     }
     const seconds = (name: string, typed: Duration | undefined, plain: number | undefined, dflt: number): number => {
       if (typed !== undefined && plain !== undefined) {
-        throw propError(scope, `${prop}.${name}`, typed.toSeconds(), `both ${name} and ${name}Seconds are given`, `keep one of them`);
+        throw propError(scope, `${prop}.${name}`, typed.toSeconds({ integral: false }), `both ${name} and ${name}Seconds are given`, `keep one of them`);
       }
       if (typed !== undefined && !(typed instanceof Duration)) throw propError(scope, `${prop}.${name}`, typed, 'not a Duration', 'write it like Duration.seconds(10)');
-      return typed?.toSeconds() ?? plain ?? dflt;
+      return typed?.toSeconds({ integral: false }) ?? plain ?? dflt;
     };
     const t = this.timing;
     const period = seconds('period', t.period, t.periodSeconds, 5);

@@ -128,14 +128,14 @@ export function renderTolerations(scope: IConstruct, tolerations: Toleration[] |
       throw propError(scope, `${prop}.effect`, t.effect, 'not a taint effect', 'use kplus.TaintEffect.NO_SCHEDULE, PREFER_NO_SCHEDULE or NO_EXECUTE');
     }
     if (t.tolerationSeconds !== undefined && t.effect !== kplus.TaintEffect.NO_EXECUTE) {
-      throw propError(scope, `${prop}.tolerationSeconds`, t.tolerationSeconds.toSeconds(), 'only a NoExecute toleration has a time limit', 'set effect: kplus.TaintEffect.NO_EXECUTE or remove tolerationSeconds');
+      throw propError(scope, `${prop}.tolerationSeconds`, t.tolerationSeconds.toSeconds({ integral: false }), 'only a NoExecute toleration has a time limit', 'set effect: kplus.TaintEffect.NO_EXECUTE or remove tolerationSeconds');
     }
     return {
       key: t.key,
       operator: t.value !== undefined ? 'Equal' : 'Exists',
       value: t.value,
       effect: t.effect,
-      tolerationSeconds: t.tolerationSeconds?.toSeconds(),
+      tolerationSeconds: durationSeconds(scope, `${prop}.tolerationSeconds`, t.tolerationSeconds, 0, 2 ** 31 - 1),
     };
   });
 }
@@ -153,7 +153,7 @@ export function renderImagePullSecrets(scope: IConstruct, names: string[] | unde
 export function durationSeconds(scope: IConstruct, prop: string, d: Duration | undefined, min: number, max: number): number | undefined {
   if (d === undefined) return undefined;
   if (!(d instanceof Duration)) throw propError(scope, prop, d, 'not a Duration', 'write it like Duration.seconds(30)');
-  const s = d.toSeconds();
+  const s = d.toSeconds({ integral: false });
   if (!Number.isInteger(s) || s < min || s > max) {
     throw propError(scope, prop, `${s}s`, `must be a whole number of seconds from ${min} to ${max}`, 'write it like Duration.seconds(30)');
   }
