@@ -386,3 +386,11 @@ test('ConfigAttachment option defaults (issue 13)', () => {
   expect(container.env[0].valueFrom.configMapKeyRef.optional).toBeUndefined();
   expect(spec.volumes).toBeUndefined();
 });
+
+test('typed resource forms default to the string forms', () => {
+  expect(resources.ContainerResources.cpuResources).toBe('- `cpu`');
+  expect(resources.ContainerResources.memoryResources).toBe('- `memory`');
+  expect(resources.ContainerResources.ephemeralStorageResources).toBe('- `ephemeralStorage`');
+  expect(renderDefault({ resources: { cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } } }).container.resources)
+    .toEqual(renderDefault().container.resources);
+});

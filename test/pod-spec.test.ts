@@ -363,7 +363,7 @@ describe('pod knobs', () => {
   test('a ServiceAccount that is not a workload\'s, or of another namespace, is refused', () => {
     const c = chart();
     const sa = new kplus.ServiceAccount(c, 'sa');
-    expectRefused(() => new SecureApp(c, 'web', { image: IMAGE, serviceAccount: sa.apiObject as any }), 'not the ServiceAccount of a workload of this library');
+    expectRefused(() => new SecureApp(c, 'web', { image: IMAGE, serviceAccount: (sa as any).apiObject }), 'not the ServiceAccount of a workload of this library');
     const a = Testing.app();
     const other = new SecureApp(new Chart(a, 'other', { namespace: 'other' }), 'x', { image: IMAGE });
     expectRefused(() => new SecureApp(new Chart(a, 'shop', { namespace: 'shop' }), 'web', { image: IMAGE, serviceAccount: other.serviceAccount }), 'its own namespace');
@@ -429,4 +429,29 @@ test('every new field validates against the Kubernetes schemas', () => {
   });
   new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { port: 8081, livenessPath: '/healthz', headers: { Host: 'w' } }) });
   expect(schemaErrors(synth(c))).toEqual([]);
+});
+
+describe('typed resources: kplus.Cpu and Size beside the strings', () => {
+  test('rendered as quantities', () => {
+    const { container, pod } = render({
+      resources: {
+        cpuResources: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+        memoryResources: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+        ephemeralStorageResources: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+      },
+      initContainers: [{ name: 'setup', image: 'ghcr.io/acme/setup:1.0.0', resources: { cpuResources: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(100) } } }],
+    });
+    expect(container.resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '512Mi' },
+    });
+    expect(pod.initContainers[0].resources.limits.cpu).toBe('100m');
+  });
+
+  test('both forms, an incomplete range, a wrong type and a limit below the request are refused', () => {
+    expectRefused(app({ resources: { cpu: { request: '1', limit: '1' }, cpuResources: { request: kplus.Cpu.units(1), limit: kplus.Cpu.units(1) } } }), 'both cpu and cpuResources');
+    expectRefused(app({ resources: { memoryResources: { limit: Size.mebibytes(256) } } }), 'memoryResources.request', 'needs a Size');
+    expectRefused(app({ resources: { memoryResources: { request: kplus.Cpu.units(1) as any, limit: Size.mebibytes(256) } } }), 'needs a Size');
+    expectRefused(app({ resources: { cpuResources: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(1) } } }), 'the limit is below the request');
+  });
 });
