@@ -455,3 +455,35 @@ describe('typed resources: kplus.Cpu and Size beside the strings', () => {
     expectRefused(app({ resources: { cpuResources: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(1) } } }), 'the limit is below the request');
   });
 });
+
+test('every workload gets the pod-spec props through the one builder (StatefulApp, BatchJob, CronJob)', () => {
+  const c = chart();
+  const props = {
+    envVariables: { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+    podLabels: { app: 'x' }, podAnnotations: { 'example.com/owner': 'team' }, labels: { team: 'data' },
+    terminationGracePeriod: Duration.seconds(90), nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', value: 'data', effect: kplus.TaintEffect.NO_SCHEDULE }],
+    workingDir: '/srv', imagePullSecrets: ['registry'],
+    writableVolumes: [{ path: '/scratch', sizeLimit: Size.mebibytes(128) }],
+  };
+  new StatefulApp(c, 'db', { image: IMAGE, healthCheck: HealthCheck.exec(['/ready'], { livenessCommand: ['/alive'] }), ...props });
+  new BatchJob(c, 'job', { image: IMAGE, ...props });
+  new BatchJob(c, 'cron', { image: IMAGE, schedule: '0 3 * * *', ...props });
+  const m = synth(c);
+  for (const kind of ['StatefulSet', 'Job', 'CronJob']) {
+    const w = one(m, kind);
+    const tpl = w.spec.jobTemplate ? w.spec.jobTemplate.spec.template : w.spec.template;
+    expect(w.metadata.labels.team).toBe('data');
+    expect(tpl.metadata.labels.app).toBe('x');
+    expect(tpl.metadata.annotations['example.com/owner']).toBe('team');
+    const spec = tpl.spec;
+    expect(spec.terminationGracePeriodSeconds).toBe(90);
+    expect(spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(spec.tolerations[0].value).toBe('data');
+    expect(spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
+    expect(spec.containers[0].workingDir).toBe('/srv');
+    expect(spec.containers[0].env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(spec.volumes.find((v: any) => v.name === 'writable-scratch').emptyDir.sizeLimit).toBe('128Mi');
+  }
+  expect(schemaErrors(m)).toEqual([]);
+});
