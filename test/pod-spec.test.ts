@@ -487,3 +487,28 @@ test('every workload gets the pod-spec props through the one builder (StatefulAp
   }
   expect(schemaErrors(m)).toEqual([]);
 });
+
+test('a workload using the new props passes the policy gate', () => {
+  const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+  const pinned = 'ghcr.io/acme/web:1.0.0@sha256:' + 'a'.repeat(64);
+  const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: 'info' } });
+  const v1 = new SecureApp(c, 'reviews-v1', {
+    image: pinned,
+    ports: [{ name: 'grpc', port: 9080 }],
+    healthCheck: HealthCheck.grpc({ service: 'ready', livenessService: 'liveness', initialDelay: Duration.seconds(2) }),
+    envVariables: { LOG_LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVEL'), NODE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME) },
+    config: [ConfigAttachment.files(kplus.Secret.fromSecretName(c, 'tls', 'reviews-tls'), { mountPath: '/etc/tls', optional: true, items: { 'tls.crt': 'server.crt' } })],
+    labels: { team: 'reviews' }, podLabels: { app: 'reviews', version: 'v1' }, podAnnotations: { 'sidecar.istio.io/inject': 'true' },
+    terminationGracePeriod: Duration.seconds(45), nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', value: 'shop', effect: kplus.TaintEffect.NO_SCHEDULE }], imagePullSecrets: ['registry'],
+    runAsUser: 1000, runAsGroup: 1000, userIdReason: 'vendor image: files owned by uid 1000',
+    writableVolumes: [{ path: '/cache', sizeLimit: Size.mebibytes(128) }],
+  });
+  new SecureApp(c, 'reviews-v2', {
+    image: pinned, serviceAccount: v1.serviceAccount, podLabels: { app: 'reviews', version: 'v2' },
+    healthCheck: HealthCheck.http('/ready', { port: 8084, livenessPath: '/healthz', headers: { 'X-Probe': 'kubelet' } }),
+  });
+  const m = synth(c);
+  expect(m.filter(o => o.kind === 'Deployment')).toHaveLength(2);
+  expect(schemaErrors(m)).toEqual([]);
+});
