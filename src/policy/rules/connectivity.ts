@@ -290,4 +290,52 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
   },
 };
 
-export const CONNECTIVITY_RULES: PolicyRule[] = [BLOCKED_SERVICE_CALL, API_TOKEN_WITHOUT_ROUTE];
+/**
+ * Env values that name a Service of the output on a port the Service does not have (a URL
+ * without a port means the scheme's port, e.g. 80 for http): every call is refused at runtime.
+ */
+export function missingServicePorts(o: any, ctx: PolicyContext): RuleViolation[] {
+  if (!runsPods(o)) return [];
+  const pod = podOf(o)!;
+  const model = networkModelOf(ctx);
+  const caller = model.endpointOf(o);
+  if (!caller) return [];
+  const configMaps = configMapsOf(ctx);
+  const out: RuleViolation[] = [];
+  for (const cv of containersOf(pod, ['initContainers', 'containers'])) {
+    const env = resolveEnv(cv, caller.namespace, configMaps);
+    const byName = new Map(env.map((e) => [e.name, e]));
+    for (const e of env) {
+      const prefix = HOST_SUFFIX.exec(e.name) ? e.name.replace(HOST_SUFFIX, '') : undefined;
+      const sibling = prefix !== undefined ? byName.get(`${prefix}_PORT`)?.value.trim() : undefined;
+      const siblingPort = sibling && /^\d{1,5}$/.test(sibling) ? Number(sibling) : undefined;
+      for (const ref of serviceReferences(e.value, e.name, caller.namespace, model, siblingPort)) {
+        if (ref.port === undefined || ref.service.headless || ref.service.ports.length === 0) continue;
+        const backends = model.backendsOf(ref.service);
+        if (backends.length === 0 || backends.includes(caller)) continue;
+        if (ref.service.ports.some((p) => p.port === ref.port)) continue;
+        const has = ref.service.ports.map((p) => p.port).join(', ');
+        out.push({
+          path: e.path,
+          message: `env ${e.name} of ${cv.type === 'initContainers' ? 'init container' : 'container'} ${q(cv.name)} (from ${e.source}) names ${ref.address}, port ${ref.port} of Service ${ref.service.namespace}/${ref.service.name}, which has port${ref.service.ports.length > 1 ? 's' : ''} ${has} only: every call is refused`,
+          fix: `write the Service's port in the value (e.g. ${ref.service.name}:${ref.service.ports[0].port}), or give the Service port ${ref.port} (servicePort: ${ref.port})`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export const MISSING_SERVICE_PORT: PolicyRule = {
+  id: 'HARDENED-NET-012',
+  family: FAMILY,
+  title: 'Calls declared in env use a port the Service has',
+  severity: RuleSeverity.ERROR,
+  standards: ['cdk8s-hardened: defaults must not silently break the app'],
+  explanation: 'An env value that names a Service of the output on a port the Service does not have (a URL without a port means the scheme\'s port, 80 for http) is a call that is refused at runtime. '
+    + 'Since issue 13 a SecureApp\'s Service port is its container port unless servicePort says otherwise, so `http://api/...` no longer reaches an app that listens on 8080.',
+  fix: 'Write the Service\'s port in the value (`http://api:8080/...`), or give the Service that port (`servicePort: 80`).',
+  evaluate: (o, ctx) => missingServicePorts(o, ctx),
+};
+
+export const CONNECTIVITY_RULES: PolicyRule[] = [BLOCKED_SERVICE_CALL, API_TOKEN_WITHOUT_ROUTE, MISSING_SERVICE_PORT];
