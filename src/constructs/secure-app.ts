@@ -52,7 +52,7 @@ export interface SecureAppProps extends WorkloadProps {
   readonly externalAccess?: ExternalAccess;
   /**
    * Readiness and liveness checks, against the main port.
-   * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
+   * @default - HealthCheck.tcp(): both probes connect to the port, a placeholder that the gate reports (HARDENED-PROBE-003, identical probes) until the workload gets a real check or acknowledges that it has none
    */
   readonly healthCheck?: HealthCheck;
   /**
