@@ -148,8 +148,11 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly persistentVolumeClaims: k8s.KubePersistentVolumeClaim[] = [];
   /** `metadata.name` of every object of the app. */
   public readonly name: string;
-  /** The container port. */
-  public readonly port: number;
+  /**
+   * The container port. Always set; typed optional because `INetworkTarget.port` is (jsii
+   * does not let an implementation make an optional property required).
+   */
+  public readonly port?: number;
   /** Labels that select exactly the app's pods. */
   public readonly podSelectorLabels: { [key: string]: string };
   /** The shared hardened pod builder behind the Deployment. @internal */
@@ -160,8 +163,9 @@ export class SecureApp extends Construct implements INetworkTarget {
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
-    this.port = props.port ?? SECURE_APP_DEFAULTS.port;
-    checkInteger(this, 'port', this.port, 1, 65535, 'use a port from 1 to 65535 (8080 by default)');
+    const port = props.port ?? SECURE_APP_DEFAULTS.port;
+    this.port = port;
+    checkInteger(this, 'port', port, 1, 65535, 'use a port from 1 to 65535 (8080 by default)');
     const servicePort = props.servicePort ?? SECURE_APP_DEFAULTS.servicePort;
     checkInteger(this, 'servicePort', servicePort, 1, 65535, 'use a port from 1 to 65535 (80 by default)');
 
@@ -169,7 +173,7 @@ export class SecureApp extends Construct implements INetworkTarget {
     const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, 'http');
     const pod = new HardenedPod(this, props, {
       component: 'server',
-      ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+      ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
       probes,
     });
     this._pod = pod;
@@ -264,7 +268,7 @@ export class SecureApp extends Construct implements INetworkTarget {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
-      ingress: { port: this.port, peers: props.ingressFrom ?? [NetworkPeer.sameNamespace()] },
+      ingress: { port, peers: props.ingressFrom ?? [NetworkPeer.sameNamespace()] },
       egress: props.egressTo ?? [],
     });
   }

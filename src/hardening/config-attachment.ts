@@ -4,6 +4,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from './config';
 import { propError } from './errors';
+import { isVolatileFingerprint, markVolatileChecksum } from '../sealing/volatile';
 import { checkAbsolutePath, suggestDnsLabel } from './validation';
 
 /** Options of `ConfigAttachment.files`. */
@@ -187,5 +188,7 @@ export function configChecksum(bindings: ConfigBinding[], env: Record<string, st
     hash.update(JSON.stringify([b.kind, b.name, b.fingerprint]));
   }
   hash.update(JSON.stringify(sortedJson(env)));
-  return hash.digest('hex');
+  const checksum = hash.digest('hex');
+  if (bindings.some(b => isVolatileFingerprint(b.fingerprint))) markVolatileChecksum(checksum);
+  return checksum;
 }
