@@ -4,8 +4,9 @@ import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from './config';
 import { propError } from './errors';
-import { isVolatileFingerprint, markVolatileChecksum } from '../sealing/volatile';
+import { isImportedConfigMap } from './single-copy';
 import { checkAbsolutePath, suggestDnsLabel } from './validation';
+import { isVolatileFingerprint, markVolatileChecksum } from '../sealing/volatile';
 
 /** Options of `ConfigAttachment.files`. */
 export interface ConfigFilesOptions {
@@ -99,7 +100,7 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     return () => source.configBinding();
   }
   const imported = source as any;
-  if (imported && imported.resourceType === 'configmaps' && typeof imported.name === 'string') {
+  if (isImportedConfigMap(scope, `config[${index}]`, source)) {
     // kplus.ConfigMap.fromConfigMapName(): an object the cluster provides; only its name is known.
     return () => ({ kind: ConfigObjectKind.CONFIG_MAP, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
   }
