@@ -8,7 +8,7 @@ import { WorkloadClass } from '../hardening/workload-class';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
-import { assertSameCopies, isDuration } from '../hardening/single-copy';
+import { isDuration, sameCopies } from '../hardening/single-copy';
 
 /** What the kubelet does when the job's container fails. `Always` is not allowed for Jobs. */
 export enum JobRestartPolicy {
@@ -230,8 +230,7 @@ export class BatchJob extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
-    super(scope, id);
-    assertSameCopies(this); // one copy of cdk8s and constructs in the app
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

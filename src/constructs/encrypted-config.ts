@@ -23,7 +23,7 @@ import {
   SealingScope,
   scopeAnnotations,
 } from '../sealing/seal';
-import { assertSameCopies } from '../hardening/single-copy';
+import { sameCopies } from '../hardening/single-copy';
 
 /** apiVersion and kind of the Bitnami sealed-secrets custom resource. */
 const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
@@ -180,8 +180,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
   private readonly fingerprint: string;
 
   constructor(scope: Construct, id: string, props: EncryptedConfigProps = {}) {
-    super(scope, id);
-    assertSameCopies(this); // one copy of cdk8s and constructs in the app
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     this.scope = props.scope ?? SealingScope.STRICT;
     if (!Object.values(SealingScope).includes(this.scope)) {
       throw propError(this, 'scope', this.scope, 'is not a sealing scope', 'use SealingScope.STRICT, NAMESPACE_WIDE or CLUSTER_WIDE');

@@ -7,7 +7,7 @@ import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, suggestDnsLabel } from '../hardening/validation';
-import { assertSameCopies } from '../hardening/single-copy';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Horizontal pod autoscaling of a SecureApp (autoscaling/v2). */
 export interface AutoscalingOptions {
@@ -160,8 +160,7 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: SecureAppProps) {
-    super(scope, id);
-    assertSameCopies(this); // one copy of cdk8s and constructs in the app
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

@@ -41,7 +41,7 @@ export function loadedCopies(pkgPattern: string): string[] {
 }
 
 /** The error for an object of another copy of `pkg`. */
-export function twoCopiesError(scope: IConstruct | undefined, pkg: string, foreign: unknown, what: string): Error {
+export function twoCopiesError(at: IConstruct | string, pkg: string, foreign: unknown, what: string): Error {
   const ours = ownCopy(pkg);
   const rtti = rttiOf(foreign);
   const pattern = pkg === 'cdk8s-plus-28' ? 'cdk8s-plus-\\d+' : pkg.replace(/[-/]/g, (c) => `\\${c}`);
@@ -49,30 +49,34 @@ export function twoCopiesError(scope: IConstruct | undefined, pkg: string, forei
   const rttiPkg = rtti?.fqn.split('.')[0];
   const samePackage = rttiPkg !== undefined && (rttiPkg === pkg || (pkg === 'cdk8s-plus-28' && /^cdk8s-plus-\d+$/.test(rttiPkg)));
   const other = samePackage ? `${rttiPkg} ${rtti!.version}` : `another copy of ${pkg}`;
-  const where = others.length ? others.join(', ') : 'a location not in require.cache';
-  const at = scope ? `${scope.node.path}: ` : '';
+  const found = others.length ? others.join(', ') : 'a location not in require.cache';
+  const atPath = typeof at === 'string' ? at : at.node.path;
   const fix = samePackage && rttiPkg !== pkg
     ? `cdk8s-hardened is built on cdk8s-plus-28: create the object with cdk8s-plus-28 (import * as kplus from 'cdk8s-plus-28'), or pass an EncryptedConfig`
     : `make the app load one copy: install cdk8s-hardened from npm, a tarball or a git URL, or from a folder with \`npm install --install-links <path>\` (a symlinked folder brings its own node_modules), keep ${pkg} within cdk8s-hardened's peer range, then \`npm ls ${pkg}\` must show one version (\`npm dedupe\` if not)`;
-  return new Error(`${at}${what} comes from ${other} (${where}), but cdk8s-hardened uses ${pkg} at ${ours}. `
+  return new Error(`${atPath}: ${what} comes from ${other} (${found}), but cdk8s-hardened uses ${pkg} at ${ours}. `
     + `Objects of two copies cannot be mixed (the synth would fail with "can't render non-simple object of type 'Lazy'" or drop data). Fix: ${fix}.`);
 }
 
 const checked = new WeakSet<object>();
 
 /**
- * Refuses a construct whose scopes come from another copy of constructs or cdk8s: every
- * scope up to the root, each chart and the App must be this library's copies. Called by the
- * constructor of every construct of the library (scopes already checked are remembered).
+ * Returns `scope` after checking that it and every scope above it come from this library's
+ * copies of constructs and cdk8s (each chart and the App). Every construct of the library
+ * calls it in its `super(...)` call, before constructs' own code touches the scope (scopes
+ * already checked are remembered).
  */
-export function assertSameCopies(construct: IConstruct): void {
-  for (const s of construct.node.scopes) {
+export function sameCopies<T extends IConstruct>(scope: T, id: string): T {
+  if (!scope?.node) return scope; // a root construct; constructs reports a missing scope itself
+  const path = scope.node.path ? `${scope.node.path}/${id}` : id;
+  for (const s of scope.node.scopes) {
     if (checked.has(s)) continue;
-    if (Chart.isChart(s) && !Chart.prototype.isPrototypeOf(s)) throw twoCopiesError(construct, 'cdk8s', s, `the chart ${JSON.stringify(s.node.path)}`);
-    if (rttiOf(s)?.fqn === 'cdk8s.App' && !App.prototype.isPrototypeOf(s)) throw twoCopiesError(construct, 'cdk8s', s, 'the App');
-    if (!Construct.prototype.isPrototypeOf(s)) throw twoCopiesError(construct, 'constructs', s, `the scope ${JSON.stringify(s.node.path)}`);
+    if (Chart.isChart(s) && !Chart.prototype.isPrototypeOf(s)) throw twoCopiesError(path, 'cdk8s', s, `the chart ${JSON.stringify(s.node.path)}`);
+    if (rttiOf(s)?.fqn === 'cdk8s.App' && !App.prototype.isPrototypeOf(s)) throw twoCopiesError(path, 'cdk8s', s, 'the App');
+    if (!Construct.prototype.isPrototypeOf(s)) throw twoCopiesError(path, 'constructs', s, `the scope ${JSON.stringify(s.node.path)}`);
     checked.add(s);
   }
+  return scope;
 }
 
 /** Whether `value` is a cdk8s Duration; a Duration of another copy of cdk8s is refused. */
