@@ -86,6 +86,7 @@ if (cd "$dir" && "$cdk8s_cli" synth --no-check-upgrade > synth.log 2>&1); then
 fi
 grep -q "Objects of two copies cannot be mixed" "$dir/synth.log" && grep -q -- "--install-links" "$dir/synth.log" \
   || { cat "$dir/synth.log" >&2; echo "install-test: symlink: not the two-copies error" >&2; exit 1; }
+echo "install-test: symlink: refused: $(grep -m 1 -o 'the App comes from .* but cdk8s-hardened uses cdk8s at [^ ]*' "$dir/synth.log")"
 summary+=("$(printf '%-9s %-44s refused with the two-copies error, as documented' symlink "npm install <path>")")
 
 echo "install-test: summary"
