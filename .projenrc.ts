@@ -13,7 +13,7 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
   peerDependencyOptions: { pinnedDevDependency: false },
   packageManager: javascript.NodePackageManager.NPM,
 
-  // Versions verified to install together on node 20 (see README "Development").
+  // Versions verified to install together on node 20 (see docs/development.md).
   cdk8sVersion: '2.70.106',
   cdk8sVersionPinning: true,
   cdk8sPlusVersion: '2.5.6',
@@ -106,15 +106,15 @@ project.postCompileTask.reset('cdk8s synth --no-check-upgrade');
 // Tests only transpile (fast); type-check src and tests once before jest runs.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
 
-// `npm run bench`: not part of `npm test` (see README "Performance").
+// `npm run bench`: not part of `npm test` (see docs/performance.md).
 project.addTask('bench', {
   description: 'Benchmark synth against hand-written cdk8s-plus-28 and a same-bytes floor',
   steps: [{ exec: 'tsc -p bench/tsconfig.json' }, { exec: 'node .bench-build/bench/bench.js', receiveArgs: true }],
 });
 
 project.addTask('docs:rules', {
-  description: 'Regenerate the policy rules table in README.md from the rule data',
-  exec: 'ts-node --transpile-only -e "const fs = require(\'fs\'); const t = require(\'./src/policy/rules-table\'); fs.writeFileSync(\'README.md\', t.withRulesTable(fs.readFileSync(\'README.md\', \'utf8\')))"',
+  description: 'Regenerate the policy rules table in docs/rules.md from the rule data',
+  exec: 'ts-node --transpile-only -e "const fs = require(\'fs\'); const t = require(\'./src/policy/rules-table\'); fs.writeFileSync(\'docs/rules.md\', t.withRulesTable(fs.readFileSync(\'docs/rules.md\', \'utf8\')))"',
 });
 
 // The public API must compile under jsii (errors fail); API.md is generated from the assembly.
