@@ -94,8 +94,9 @@ export function checkAbsolutePath(scope: IConstruct, prop: string, value: string
 
 /**
  * The default object name of a construct: cdk8s' unique name for its path (with a hash
- * suffix unless the chart sets `disableResourceNameHashes`), made a valid DNS-1123 label. `Names.toDnsLabel` keeps characters such as "_" and
- * "." from construct ids, which the API server refuses in most names.
+ * suffix unless the chart sets `disableResourceNameHashes`), made a valid DNS-1123 label.
+ * `Names.toDnsLabel` keeps characters such as "_" and "." from construct ids, which the API
+ * server refuses in most names.
  */
 export function derivedName(scope: IConstruct, maxLen: number = 63): string {
   // The chart's `disableResourceNameHashes` (read as cdk8s' own generateObjectName does).
