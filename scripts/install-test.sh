@@ -73,6 +73,24 @@ install_and_synth() {
 }
 
 install_and_synth tarball "$tarball"
+
+# A TypeScript app compiles against the shipped declarations (lib/*.d.ts), library checks on.
+cat > "$work/tarball/types.ts" <<'TS'
+import { App, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { BatchJob, EncryptedConfig, HardenedChart, HealthCheck, SealingCertificate, SecureApp, sealedSecretSerializer } from 'cdk8s-hardened';
+const app = new App();
+const chart = new HardenedChart(app, 'shop', { namespace: 'shop', disableResourceNameHashes: true });
+const db = new EncryptedConfig(chart, 'db', { certificate: SealingCertificate.fromFile('cert.pem'), binaryValues: { 'k.bin': 'AAE=' } });
+const web = new SecureApp(chart, 'web', { image: 'a/b:1', healthCheck: HealthCheck.tcp(), config: [db, new kplus.ConfigMap(chart, 'c')] });
+new BatchJob(chart, 'job', { image: 'a/b:1', activeDeadline: Duration.minutes(5), egressTo: [] });
+export const port: number | undefined = web.port;
+export const serializer: { test(value: unknown): boolean } = sealedSecretSerializer;
+TS
+"$root/node_modules/.bin/tsc" --noEmit --strict --skipLibCheck false --target es2020 --module commonjs --moduleResolution node \
+  --types node --typeRoots "$root/node_modules/@types" "$work/tarball/types.ts" \
+  || { echo "install-test: the shipped declarations do not compile in a TypeScript app" >&2; exit 1; }
+echo "install-test: tarball: a TypeScript app compiles against the shipped lib/*.d.ts"
 install_and_synth path --install-links "$root"
 install_and_synth git "git+file://$root#$(git rev-parse HEAD)"
 
