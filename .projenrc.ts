@@ -71,7 +71,7 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
 // The app's own cdk8s, cdk8s-plus-28 and constructs are used (one copy of each in an app):
 // peer dependencies with the oldest versions the install test (scripts/install-test.sh) runs
 // against; the project itself builds and tests against the pinned devDependencies.
-const PEERS = { 'cdk8s': '^2.70.0', 'cdk8s-plus-28': '^2.3.17', 'constructs': '^10.3.0' };
+const PEERS = { 'cdk8s': '^2.70.0', 'cdk8s-plus-28': '^2.3.17', 'constructs': '^10.5.0' };
 const PINNED = { 'cdk8s': '2.70.106', 'cdk8s-plus-28': '2.5.6', 'constructs': '10.8.1' };
 for (const [name, range] of Object.entries(PEERS)) {
   project.deps.removeDependency(name, DependencyType.RUNTIME);

@@ -15,7 +15,7 @@ cd "$root"
 # The app's own versions: the floors of the peer ranges in package.json (other than the pins).
 CDK8S=2.70.0
 KPLUS=2.3.17
-CONSTRUCTS=10.3.0
+CONSTRUCTS=10.5.0
 node -e '
 const p = require("./package.json"), semver = require("semver");
 const want = { cdk8s: process.argv[1], "cdk8s-plus-28": process.argv[2], constructs: process.argv[3] };
