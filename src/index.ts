@@ -27,9 +27,17 @@ export * from './constructs/namespace-role';
 // Secrets
 export * from './constructs/encrypted-config';
 export * from './sealing/certificate';
-export { SealingScope, SealingError } from './sealing/seal';
+export { SealingScope } from './sealing/seal';
+// SealingError extends Error, which jsii cannot express: exported as a value and a type for
+// TypeScript and JavaScript (`e instanceof SealingError` keeps working), invisible to jsii.
+import { SealingError as SealingErrorClass } from './sealing/seal';
+export const SealingError = SealingErrorClass;
+export type SealingError = SealingErrorClass;
 export * from './testing';
 
 // The policy gate
 export * from './constructs/hardened-chart';
 export * from './policy';
+
+// The exported constants and functions in a form jsii publishes
+export * from './constants';

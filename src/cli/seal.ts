@@ -185,7 +185,7 @@ export function main(argv: string[], io: SealIo = processIo): number {
       io.stderr('cdk8s-hardened seal: note: the value ends with a newline, which is sealed as part of it (use printf \'%s\', not echo, to leave it out)\n');
     }
     try {
-      const sealed = certificate.seal(value, {
+      const sealed = certificate._sealBytes(value, {
         scope,
         namespace: scope === SealingScope.CLUSTER_WIDE ? undefined : options.namespace,
         name: scope === SealingScope.STRICT ? options.name : undefined,

@@ -8,6 +8,7 @@ import { WorkloadClass } from '../hardening/workload-class';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
+import { isDuration, sameCopies } from '../hardening/single-copy';
 
 /** What the kubelet does when the job's container fails. `Always` is not allowed for Jobs. */
 export enum JobRestartPolicy {
@@ -229,7 +230,7 @@ export class BatchJob extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
@@ -425,8 +426,8 @@ export class BatchJob extends Construct implements INetworkTarget {
 
   /** Whole seconds of a Duration, at least `min`, at most a year. */
   private seconds(prop: string, value: Duration, min: number, fix: string): number {
-    // Duck-typed: an app may load a second copy of cdk8s, whose Durations are not `instanceof` ours.
-    if (typeof (value as Duration | undefined)?.toSeconds !== 'function') {
+    // A Duration of another copy of cdk8s is refused with the two-copies error, not duck-typed.
+    if (!isDuration(this, prop, value)) {
       throw propError(this, prop, value, 'must be a cdk8s Duration', `write it like Duration.minutes(30); ${fix}`);
     }
     let seconds: number;

@@ -11,6 +11,7 @@ import { Acknowledgement, PolicyObject, PolicyRule } from '../policy/model';
 import { Policy } from '../policy/policy';
 import { PolicyPack, resolveRules } from '../policy/registry';
 import { renderReport } from '../policy/report';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Defaults, minimums and maximums for every container in the namespace (a LimitRange). */
 export interface ContainerLimitRange {
@@ -100,7 +101,7 @@ export class HardenedChart extends Chart {
   private annotated = new WeakSet<ApiObject>();
 
   constructor(scope: Construct, id: string, props: HardenedChartProps = {}) {
-    super(scope, id, props);
+    super(sameCopies(scope, id), id, props); // one copy of cdk8s and constructs in the app
     Object.defineProperty(this, HARDENED_CHART, { value: true });
     this.podSecurityVersion = props.podSecurityVersion ?? 'v1.28';
     const pss = /^v\d+\.\d+$/.test(this.podSecurityVersion) || this.podSecurityVersion === 'latest' ? parsePssVersion(this.podSecurityVersion) : undefined;

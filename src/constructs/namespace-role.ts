@@ -13,6 +13,7 @@ import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/vali
 import { evaluatePolicy } from '../policy/engine';
 import { Policy } from '../policy/policy';
 import { ESCALATION_RESOURCES, POD_EXEC, SECRETS_READ, WORKLOAD_CREATION } from '../policy/rules/rbac';
+import { sameCopies } from '../hardening/single-copy';
 
 /**
  * One permission of a NamespaceRole: `verbs` on `resources` of `apiGroups`, optionally only on
@@ -288,7 +289,7 @@ export class NamespaceRole extends Construct {
   public readonly rules: RoleRule[];
 
   constructor(scope: Construct, id: string, props: NamespaceRoleProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props !== 'object') {
       throw propError(this, 'props', props, 'rules and subjects are required', 'pass { rules: [...], subjects: [...] }');
     }

@@ -14,6 +14,7 @@ import {
 import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/storage';
 import { suggestDnsLabel } from '../hardening/validation';
 import { Policy } from '../policy/policy';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Props of a SecureApp. */
 export interface SecureAppProps extends WorkloadProps {
@@ -108,8 +109,11 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly persistentVolumeClaims: k8s.KubePersistentVolumeClaim[] = [];
   /** `metadata.name` of every object of the app. */
   public readonly name: string;
-  /** The main container port. */
-  public readonly port: number;
+  /**
+   * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
+   * does not let an implementation make an optional property required).
+   */
+  public readonly port?: number;
   /** Names of the container ports (the first is the main port). */
   public readonly portNames: string[];
   /** Labels that select exactly the app's pods. */
@@ -118,7 +122,7 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: SecureAppProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

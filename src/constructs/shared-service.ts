@@ -7,6 +7,7 @@ import { INetworkTarget, NetworkProtocol } from '../hardening/network';
 import { hardenedPodOf } from '../hardening/pod';
 import { createService, isPortName, ServiceType } from '../hardening/ports';
 import { checkDnsLabel, checkInteger, derivedName } from '../hardening/validation';
+import { sameCopies } from '../hardening/single-copy';
 
 /** A workload that can stand behind a SharedService: SecureApp and StatefulApp. */
 export interface IServiceMember extends INetworkTarget {
@@ -71,7 +72,7 @@ export class SharedService extends Construct {
   private readonly members: IServiceMember[] = [];
 
   constructor(scope: Construct, id: string, props: SharedServiceProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (props?.name !== undefined) checkDnsLabel(this, 'name', props.name);
     this.name = props?.name ?? derivedName(this);
     if (!props || !Array.isArray(props.ports) || props.ports.length === 0) {

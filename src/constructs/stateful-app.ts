@@ -14,6 +14,7 @@ import {
 } from '../hardening/ports';
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
+import { sameCopies } from '../hardening/single-copy';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
 export enum ClaimRetention {
@@ -153,7 +154,7 @@ export class StatefulApp extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

@@ -8,6 +8,7 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Props of a Worker. */
 export interface WorkerProps extends WorkloadProps {
@@ -60,7 +61,7 @@ export class Worker extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

@@ -49,7 +49,7 @@ export function objectRef(json: any): ObjectRef {
 }
 
 export function evaluatePolicy(objects: readonly PolicyObject[], options: EvaluateOptions): PolicyReport {
-  const context: PolicyContext = { objects, pssVersion: options.pssVersion ?? LATEST_PSS, _index: buildIndex(objects) };
+  const context: PolicyContext = { objects: objects as PolicyObject[], pssVersion: [...(options.pssVersion ?? LATEST_PSS)], _index: buildIndex(objects) };
   const active = new Set(options.rules.map((r) => r.id));
   const acks = (options.acknowledgements ?? []).filter((a) => options.keepInactiveAcknowledgements || active.has(a.ruleId));
   const byObject = new Map<number, AcknowledgementScope[]>();

@@ -270,4 +270,4 @@ export function parsePssVersion(v: string | undefined): [number, number] | undef
   const m = /^v?1\.(\d+)$/.exec(v);
   return m && Number(m[1]) <= LATEST_PSS[1] ? [1, Number(m[1])] : undefined;
 }
-export const atLeast = (v: readonly [number, number], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);
+export const atLeast = (v: readonly number[], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);

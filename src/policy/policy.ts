@@ -25,7 +25,7 @@ export class Policy {
     }
     const known = findRule(ruleId);
     if (!known && (typeof ruleId !== 'string' || ruleId.startsWith('HARDENED-') || !/^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)+$/.test(ruleId))) {
-      throw propError(scope, 'ruleId', ruleId, 'no policy rule has this id', 'use an id from the rules table (README, "Policy rules"), e.g. HARDENED-PSS-105');
+      throw propError(scope, 'ruleId', ruleId, 'no policy rule has this id', 'use an id from the rules table (docs/rules.md), e.g. HARDENED-PSS-105');
     }
     if (typeof reason !== 'string' || reason.trim().length < MIN_REASON_LENGTH) {
       throw propError(scope, 'reason', reason, `an acknowledgement needs a reason of at least ${MIN_REASON_LENGTH} characters`, 'say why this exception is acceptable, e.g. "vendor image runs as root; isolated namespace"');

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { checkNamespaceName, checkObjectName } from './names';
+import { checkNamespaceName, checkObjectName, isBase64 } from './names';
 import { encryptionLabel, SealingError, SealingScope, sealToBase64 } from './seal';
 
 /** The smallest RSA key accepted: 2048 bits (the controller generates 4096-bit keys). */
@@ -91,10 +91,39 @@ export class SealingCertificate {
   }
 
   /**
-   * Seals one value, like `kubeseal --raw`: returns the base64 ciphertext for `encryptedData`.
-   * Each call uses a fresh random AES key, so the same value seals differently every time.
+   * Seals one text value (its UTF-8 bytes), like `kubeseal --raw`: returns the base64
+   * ciphertext for `encryptedData`. Each call uses a fresh random AES key, so the same value
+   * seals differently every time. (A Buffer is still accepted at run time and sealed as it is;
+   * binary data is best given to `sealBase64`.)
    */
-  public seal(plaintext: Buffer, options: SealOptions = {}): string {
+  public seal(plaintext: string, options: SealOptions = {}): string {
+    const bytes: unknown = plaintext;
+    if (bytes instanceof Uint8Array) return this._sealBytes(Buffer.from(bytes), options);
+    if (typeof plaintext !== 'string') throw new SealingError(`the value to seal is ${typeof plaintext}, not a string`, 'give a string, or binary data as base64 to sealBase64()');
+    const buffer = Buffer.from(plaintext, 'utf8');
+    try {
+      return this._sealBytes(buffer, options);
+    } finally {
+      buffer.fill(0);
+    }
+  }
+
+  /**
+   * Seals binary data given as base64 (e.g. `buffer.toString('base64')`); the bytes, not the
+   * base64 text, are sealed, as `kubeseal --raw --from-file` does.
+   */
+  public sealBase64(data: string, options: SealOptions = {}): string {
+    if (typeof data !== 'string' || !isBase64(data)) throw new SealingError('the value to seal is not base64', 'give the bytes as base64, e.g. buffer.toString(\'base64\')');
+    const buffer = Buffer.from(data, 'base64');
+    try {
+      return this._sealBytes(buffer, options);
+    } finally {
+      buffer.fill(0);
+    }
+  }
+
+  /** @internal seals bytes; the caller owns (and zeroes) the buffer */
+  public _sealBytes(plaintext: Buffer, options: SealOptions = {}): string {
     const scope = options.scope ?? SealingScope.STRICT;
     if (options.namespace !== undefined) {
       const problem = checkNamespaceName(options.namespace);
