@@ -23,6 +23,13 @@ export interface EvaluateOptions {
    * @default false
    */
   readonly keepInactiveAcknowledgements?: boolean;
+  /**
+   * Add a HARDENED-ACK-001 finding for each unused acknowledgement. The synth gate turns this off
+   * and decides across all its gates (`withUnusedAcknowledgements`): an acknowledgement is
+   * unused only when no gate that sees it used it.
+   * @default true
+   */
+  readonly reportUnused?: boolean;
 }
 
 export interface PolicyReport {
@@ -85,6 +92,21 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
     }
   });
   const unused = acks.filter((a) => !used.has(a));
+  const report: PolicyReport = { findings, suppressed, unused, errors: 0, warnings: 0, objects: objects.length };
+  return options.reportUnused === false ? count(report) : withUnusedAcknowledgements(report, unused, objects, active);
+}
+
+function count(report: PolicyReport): PolicyReport {
+  return {
+    ...report,
+    errors: report.findings.filter((f) => f.severity === RuleSeverity.ERROR).length,
+    warnings: report.findings.filter((f) => f.severity === RuleSeverity.WARNING).length,
+  };
+}
+
+/** The report with a HARDENED-ACK-001 finding for each of `unused` (and `unused` as its list). */
+export function withUnusedAcknowledgements(report: PolicyReport, unused: AcknowledgementScope[], objects: readonly PolicyObject[], active: ReadonlySet<string>): PolicyReport {
+  const findings = [...report.findings];
   for (const a of unused) {
     const objectIndex = a.objects[0] ?? -1;
     findings.push({
@@ -99,12 +121,5 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
       fix: UNUSED_ACKNOWLEDGEMENT.fix,
     });
   }
-  return {
-    findings,
-    suppressed,
-    unused,
-    errors: findings.filter((f) => f.severity === RuleSeverity.ERROR).length,
-    warnings: findings.filter((f) => f.severity === RuleSeverity.WARNING).length,
-    objects: objects.length,
-  };
+  return count({ ...report, findings, unused });
 }
