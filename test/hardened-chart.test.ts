@@ -154,7 +154,7 @@ describe('the synth gate', () => {
     new Include(chart, 'legacy', { url: file });
     new ApiObject(chart, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'all' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] } as any);
     const ids = () => [...new Set(chart.policyReport().findings.map((f) => f.ruleId))].sort();
-    expect(ids()).toEqual(['HARDENED-RBAC-001', 'HARDENED-RBAC-002', 'HARDENED-RBAC-003', 'HARDENED-RBAC-004', 'HARDENED-RBAC-005', 'HARDENED-RBAC-006', 'HARDENED-RBAC-007', 'HARDENED-SEC-001']);
+    expect(ids()).toEqual(['HARDENED-RBAC-001', 'HARDENED-RBAC-002', 'HARDENED-RBAC-003', 'HARDENED-RBAC-004', 'HARDENED-RBAC-005', 'HARDENED-RBAC-006', 'HARDENED-RBAC-007', 'HARDENED-RBAC-010', 'HARDENED-RBAC-011', 'HARDENED-SEC-001']);
   });
 
   test('JSON patches (escape hatches) are what the gate checks', () => {

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Document, isNode, LineCounter, parseAllDocuments, YAMLError } from 'yaml';
 import { ACK_ANNOTATION, parseAcknowledgements } from '../policy/acknowledgements';
 import { AcknowledgementScope, evaluatePolicy, objectRef, PolicyReport } from '../policy/engine';
-import { parsePssVersion } from '../policy/k8s';
+import { expandLists, parsePssVersion } from '../policy/k8s';
 import { Finding, PathSegment, PolicyObject, PolicyRule, RuleSeverity } from '../policy/model';
 import { ALL_RULES, findRule, INVALID_ACKNOWLEDGEMENT, PolicyPack, resolveRules } from '../policy/registry';
 import { renderReport } from '../policy/report';
@@ -121,11 +121,7 @@ export function loadFile(file: string, display: string): { objects: LoadedObject
       const line = lineOf(prefix).line;
       objects.push({ json, file: display, line, origin: `${display}:${line}`, locate: (segs) => lineOf([...prefix, ...segs]) });
     };
-    if (js && typeof js === 'object' && typeof js.kind === 'string' && /List$/.test(js.kind) && Array.isArray(js.items)) {
-      js.items.forEach((item: any, j: number) => push(item, ['items', j]));
-    } else {
-      push(js, []);
-    }
+    for (const item of expandLists(js)) push(item.json, item.path);
   }
   return { objects, skipped };
 }

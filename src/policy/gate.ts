@@ -18,8 +18,8 @@ import { IConstruct } from 'constructs';
 import { propError } from '../hardening/errors';
 import { ACK_ANNOTATION, formatAcknowledgements } from './acknowledgements';
 import { AcknowledgementScope, evaluatePolicy, PolicyReport, withUnusedAcknowledgements } from './engine';
-import { LATEST_PSS, parsePssVersion } from './k8s';
-import { Acknowledgement, PolicyObject, PolicyRule } from './model';
+import { expandLists, isMap, LATEST_PSS, parsePssVersion } from './k8s';
+import { Acknowledgement, formatPath, PolicyObject, PolicyRule } from './model';
 import { Policy } from './policy';
 import { PolicyPack, resolveRules } from './registry';
 import { renderReport } from './report';
@@ -205,12 +205,13 @@ class Session {
   private evaluateAll(): Map<PolicyGate, GateOutcome> {
     const gates: PolicyGate[] = [...((this.root as any)[GATES] ?? [])];
     const ackKey = (c: IConstruct, ruleId: string) => `${c.node.path}\u0000${ruleId}`;
-    const perGate: Array<{ gate: PolicyGate; objects: PolicyObject[]; apiObjects: ApiObject[]; renderErrors: string[]; acks: AcknowledgementScope[]; keys: string[]; report: PolicyReport }> = [];
+    const perGate: Array<{ gate: PolicyGate; objects: PolicyObject[]; renderErrors: string[]; acks: AcknowledgementScope[]; keys: string[]; report: PolicyReport }> = [];
     /** For every acknowledgement: the gates that see it, and whether one of them used it. */
     const seenBy = new Map<string, { gates: PolicyGate[]; used: boolean; active: boolean }>();
 
     for (const gate of gates) {
-      const apiObjects: ApiObject[] = [];
+      /** The objects the rules see (a list's items, not the list), each with the ApiObject it is in. */
+      const owners: ApiObject[] = [];
       const objects: PolicyObject[] = [];
       const renderErrors: string[] = [];
       const scopes = new Map<IConstruct, Acknowledgement[]>();
@@ -223,21 +224,25 @@ class Session {
         if (acks.length) scopes.set(c, acks);
         if (!ApiObject.isApiObject(c)) continue;
         this.checked.add(c);
+        let json: any;
         try {
-          const json = this.render(c);
-          apiObjects.push(c);
-          objects.push({ json, origin: c.node.path });
+          json = this.render(c);
         } catch (e) {
           renderErrors.push(`${c.node.path}: cannot render the object to check it: ${(e as Error).message}`);
+          continue;
+        }
+        for (const item of expandLists(json)) {
+          owners.push(c);
+          objects.push({ json: item.json, origin: item.path.length ? `${c.node.path} (${formatPath(item.path)})` : c.node.path });
         }
       }
       const acks: AcknowledgementScope[] = [];
       const keys: string[] = [];
-      const indexOf = new Map(apiObjects.map((o, i) => [o, i] as const));
       for (const [c, list] of scopes) {
-        const under = c.node.findAll().map((x) => indexOf.get(x as ApiObject)).filter((i): i is number => i !== undefined);
+        const under = new Set(c.node.findAll());
+        const indexes = owners.map((o, i) => (under.has(o) ? i : -1)).filter((i) => i >= 0);
         for (const a of list) {
-          acks.push({ ...a, declaredAt: c.node.path || '(app)', objects: under });
+          acks.push({ ...a, declaredAt: c.node.path || '(app)', objects: indexes });
           const key = ackKey(c, a.ruleId);
           keys.push(key);
           const entry = seenBy.get(key) ?? { gates: [], used: false, active: false };
@@ -248,13 +253,14 @@ class Session {
       }
       const report = evaluatePolicy(objects, { rules: gate._rules, pssVersion: gate._pss, acknowledgements: acks, keepInactiveAcknowledgements: true, reportUnused: false });
       for (let i = 0; i < acks.length; i++) if (!report.unused.includes(acks[i])) seenBy.get(keys[i])!.used = true;
-      perGate.push({ gate, objects, apiObjects, renderErrors, acks, keys, report });
+      perGate.push({ gate, objects, renderErrors, acks, keys, report });
     }
 
     // An acknowledgement is unused when no gate that sees it used it; it is reported once, by
     // the first gate that runs its rule (or the first that sees it, if none runs the rule).
     const out = new Map<PolicyGate, GateOutcome>();
-    const recorded = new Map<ApiObject, Map<string, Acknowledgement>>();
+    /** Acknowledgements applied, by the object (a list item is its own object) they applied to. */
+    const recorded = new Map<object, Map<string, Acknowledgement>>();
     for (const g of perGate) {
       const unused = g.acks.filter((a, i) => {
         const entry = seenBy.get(g.keys[i])!;
@@ -264,7 +270,7 @@ class Session {
       });
       const report = withUnusedAcknowledgements(g.report, unused, g.objects, new Set(g.gate._rules.map((r) => r.id)));
       for (const f of report.suppressed) {
-        const o = g.apiObjects[f.objectIndex];
+        const o = g.objects[f.objectIndex].json;
         const list = recorded.get(o) ?? new Map<string, Acknowledgement>();
         if (!list.has(f.ruleId)) list.set(f.ruleId, { ruleId: f.ruleId, reason: f.reason });
         recorded.set(o, list);
@@ -277,15 +283,13 @@ class Session {
     // The gates are the only source of acknowledgement annotations in the output: record each
     // exception on the objects it applied to, and drop any other value of the annotation.
     for (const g of perGate) {
-      for (const o of g.apiObjects) {
-        const j = this.rendered.get(o);
-        if (!j || !('json' in j) || !j.json || typeof j.json !== 'object') continue;
-        const acks = recorded.get(o);
-        const json = j.json;
+      for (const { json } of g.objects) {
+        if (!isMap(json)) continue;
+        const acks = recorded.get(json);
         const annotations = json.metadata?.annotations;
         if (acks) {
           json.metadata = sortedKeys({ ...(json.metadata ?? {}), annotations: sortedKeys({ ...(annotations ?? {}), [ACK_ANNOTATION]: formatAcknowledgements([...acks.values()]) }) });
-        } else if (annotations && annotations[ACK_ANNOTATION] !== undefined) {
+        } else if (isMap(annotations) && annotations[ACK_ANNOTATION] !== undefined) {
           delete annotations[ACK_ANNOTATION];
           if (!Object.keys(annotations).length) delete json.metadata.annotations;
         }

@@ -1,6 +1,7 @@
 /* Every rule, and the packs that group them. */
 import { PolicyRule, RuleSeverity } from './model';
 import { AVAILABILITY_RULES } from './rules/availability';
+import { CLUSTER_RULES } from './rules/cluster';
 import { NAMESPACE_RULES } from './rules/namespace';
 import { NETWORK_RULES } from './rules/network';
 import { POD_SECURITY_RULES, PSS_BASELINE_IDS } from './rules/pod-security';
@@ -28,7 +29,7 @@ export const INVALID_ACKNOWLEDGEMENT: PolicyRule = {
   severity: RuleSeverity.WARNING,
   standards: ['cdk-nag suppressions practice'],
   explanation: 'An acknowledgement needs a known rule id and a reason of at least 10 characters; otherwise it is ignored and the finding stays.',
-  fix: 'Write entries as `<rule id>: <reason>` separated by "; ".',
+  fix: 'Write entries as `<rule id>: <reason>` separated by "; " (a ";" inside a reason is written "\\;").',
   evaluate: () => [],
 };
 
@@ -54,11 +55,13 @@ export class PolicyPack {
   public static readonly AVAILABILITY = new PolicyPack('availability', AVAILABILITY_RULES);
   /** Namespace Pod Security Admission labels. */
   public static readonly NAMESPACES = new PolicyPack('namespaces', NAMESPACE_RULES);
+  /** Cluster-wide damage beyond pods: admission webhooks, host-path PersistentVolumes, Services exposed outside the cluster. */
+  public static readonly CLUSTER = new PolicyPack('cluster', CLUSTER_RULES);
 
   /** Every pack (the default). */
   public static all(): PolicyPack[] {
     return [PolicyPack.POD_SECURITY_RESTRICTED, PolicyPack.WORKLOAD, PolicyPack.SERVICE_ACCOUNTS, PolicyPack.RBAC,
-      PolicyPack.SECRETS, PolicyPack.NETWORK, PolicyPack.AVAILABILITY, PolicyPack.NAMESPACES];
+      PolicyPack.SECRETS, PolicyPack.NETWORK, PolicyPack.AVAILABILITY, PolicyPack.NAMESPACES, PolicyPack.CLUSTER];
   }
 
   /** The pack with this name (`pss-baseline`, `workload`, ...), or undefined. */
@@ -75,7 +78,7 @@ export class PolicyPack {
 }
 
 /** Every built-in rule, in table order (the acknowledgement rules last). */
-export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT];
+export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, ...CLUSTER_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT];
 
 export function findRule(id: string): PolicyRule | undefined {
   return ALL_RULES.find((r) => r.id === id);
