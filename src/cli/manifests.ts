@@ -63,7 +63,14 @@ const NO_TIMESTAMP = new jsyaml.Type('tag:yaml.org,2002:timestamp', { kind: 'sca
 const SCHEMA = new jsyaml.Schema({ include: [jsyaml.DEFAULT_SAFE_SCHEMA], implicit: [BOOL_11, NO_TIMESTAMP] });
 
 /** A document of a YAML stream: its text, and where it starts. */
-interface Chunk { readonly start: number; readonly end: number; readonly line: number }
+interface Chunk {
+  readonly start: number;
+  readonly end: number;
+  /** Line of the chunk's first character. */
+  readonly line: number;
+  /** Line of the document's first content (what `kubectl` and editors call the object's line). */
+  readonly contentLine: number;
+}
 
 /** Splits a YAML stream at its document markers (`---` and `...` at the start of a line). */
 function chunks(text: string): Chunk[] {
@@ -71,6 +78,7 @@ function chunks(text: string): Chunk[] {
   let docStart = 0;
   let docLine = 1;
   let content = false;
+  let contentLine = 1;
   let pos = 0;
   let line = 1;
   while (pos <= text.length) {
@@ -81,19 +89,21 @@ function chunks(text: string): Chunk[] {
     if (marker) {
       const endMarker = text[pos] === '.';
       // Directives and comments before `---` belong to the document it starts.
-      if (content || endMarker) out.push({ start: docStart, end: pos, line: docLine });
+      if (content || endMarker) out.push({ start: docStart, end: pos, line: docLine, contentLine });
       if (content || endMarker) {
         docStart = endMarker ? end + 1 : pos;
         docLine = endMarker ? line + 1 : line;
       }
       content = !endMarker && /\S/.test(text.slice(pos + 3, Math.min(end, pos + 64)).replace(/#.*/, ''));
-    } else if (!content && pos < end && c !== 0x23 /* # */ && c !== 0x25 /* % */ && /\S/.test(text.slice(pos, Math.min(end, pos + 256)))) {
+      if (content) contentLine = line;
+    } else if (!content && pos < end && c !== 0x23 /* # */ && c !== 0x25 /* % */ && /\S/.test(text.slice(pos, Math.min(end, pos + 256)).replace(/^\s*#.*/, ''))) {
       content = true;
+      contentLine = line;
     }
     pos = end + 1;
     line++;
   }
-  if (content) out.push({ start: docStart, end: text.length, line: docLine });
+  if (content) out.push({ start: docStart, end: text.length, line: docLine, contentLine });
   return out;
 }
 
@@ -221,7 +231,7 @@ export class ManifestReader {
     const locator = this.locator;
     const locate = (segs: PathSegment[]) => locator.locate(file, chunk, [...prefix, ...segs]);
     let line: number | undefined;
-    const lineOf = () => (line ??= locate([]).line);
+    const lineOf = () => (line ??= prefix.length ? locate([]).line : chunk.contentLine);
     this.objects.push({
       json,
       file: display,
