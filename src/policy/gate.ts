@@ -238,9 +238,15 @@ class Session {
       }
       const acks: AcknowledgementScope[] = [];
       const keys: string[] = [];
+      // The objects under each acknowledging construct: walk up from each object (linear).
+      const under = new Map<IConstruct, number[]>([...scopes.keys()].map((c) => [c, []]));
+      if (under.size) {
+        owners.forEach((o, i) => {
+          for (let c: IConstruct | undefined = o; c; c = c.node.scope) under.get(c)?.push(i);
+        });
+      }
       for (const [c, list] of scopes) {
-        const under = new Set(c.node.findAll());
-        const indexes = owners.map((o, i) => (under.has(o) ? i : -1)).filter((i) => i >= 0);
+        const indexes = under.get(c)!;
         for (const a of list) {
           acks.push({ ...a, declaredAt: c.node.path || '(app)', objects: indexes });
           const key = ackKey(c, a.ruleId);
