@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'node:child_process';
-import { check } from '../src/cli/check';
-import { MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES } from '../src/cli/manifests';
+import { check, MAX_LISTED_FINDINGS } from '../src/cli/check';
+import { MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECTS } from '../src/cli/manifests';
 import { main } from '../src/cli/index';
 
 const FIX = path.join(__dirname, 'fixtures', 'check');
@@ -247,7 +247,23 @@ spec:
       for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(many, `f${i}.yaml`), '# ' + 'x'.repeat(MAX_INPUT_BYTES / 4) + '\n');
       const r2 = run(many);
       expect(r2.code).toBe(2);
-      expect(r2.err.trim().split('\n')).toEqual([expect.stringMatching(/: more than the 64\.0 MiB check reads at once .*; check the files in smaller sets$/)]);
+      expect(r2.err.trim().split('\n')).toEqual([expect.stringMatching(/: more than the 32\.0 MiB check reads at once .*; check the files in smaller sets$/)]);
+      expect(MAX_INPUT_BYTES).toBe(32 * 1024 * 1024);
+    });
+    test('more objects than the documented limit: exit 2, one line; more findings than a report lists: counted, not listed', () => {
+      const dir = tmp();
+      const pod = (i: number) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec: {hostPID: true, containers: [{name: c, image: x}]}\n`;
+      fs.writeFileSync(path.join(dir, 'many.yaml'), Array.from({ length: MAX_OBJECTS + 1 }, (_, i) => pod(i)).join(''));
+      const r = run(dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^cdk8s-hardened check: .*many\.yaml:\d+: more than the 25,000 objects check reads at once; check the files in smaller sets\n$/);
+      const few = tmp();
+      fs.writeFileSync(path.join(few, 'few.yaml'), Array.from({ length: 1000 }, (_, i) => pod(i)).join(''));
+      const { code, report } = json(few);
+      expect(code).toBe(1);
+      expect(report.findings.length).toBe(MAX_LISTED_FINDINGS);
+      expect(report.summary.errors).toBeGreaterThan(MAX_LISTED_FINDINGS);
+      expect(report.summary.notListed).toBe(report.summary.errors + report.summary.warnings - MAX_LISTED_FINDINGS);
     });
   });
 

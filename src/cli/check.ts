@@ -12,7 +12,10 @@ import { parsePssVersion } from '../policy/k8s';
 import { Finding, PathSegment, PolicyRule, RuleSeverity } from '../policy/model';
 import { ALL_RULES, findRule, INVALID_ACKNOWLEDGEMENT, PolicyPack, resolveRules } from '../policy/registry';
 import { renderReport } from '../policy/report';
-import { InputError, LoadedObject, ManifestReader, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES } from './manifests';
+import { InputError, LoadedObject, ManifestReader, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECTS } from './manifests';
+
+/** Findings listed in a report; more are counted in the summary (and the exit status) only. */
+export const MAX_LISTED_FINDINGS = 10_000;
 
 const USAGE = `usage: cdk8s-hardened check <path> [options]
 
@@ -20,8 +23,9 @@ Checks every *.yaml, *.yml and *.json file under <path> (or the file <path>, or 
 for "-") against the HardenedChart policy rules. It reads what \`kubectl apply -f <path> -R\`
 reads: hidden files and folders and node_modules too; YAML 1.1 as kubectl does (yes/no/on/off/y/n
 are booleans, << merge keys apply); every item of a list (any object with "items").
-It reads at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB in total and ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB per YAML document; more is refused
-(exit status 2).
+It reads at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB and ${MAX_OBJECTS.toLocaleString('en-US')} objects in total, and ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB per YAML
+document; more is refused (exit status 2). A report lists at most ${MAX_LISTED_FINDINGS.toLocaleString('en-US')} findings; the
+summary and the exit status count them all.
 
 options:
   --format text|json|sarif   output format (default: text); sarif is SARIF 2.1.0
@@ -145,7 +149,7 @@ export function evaluateObjects(objects: LoadedObject[], rules: PolicyRule[], ps
       }
     }
   });
-  const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks });
+  const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks, maxFindings: MAX_LISTED_FINDINGS });
   const findings = [...base.findings, ...invalid].sort((a, b) => a.objectIndex - b.objectIndex);
   return { ...base, findings, warnings: base.warnings + invalid.length };
 }
@@ -160,7 +164,8 @@ function toText(report: PolicyReport, objects: LoadedObject[], files: string[], 
   const withLines = { ...report, findings: report.findings.map((f) => ({ ...f, path: `${f.path} (line ${located(f, objects).line})` })) };
   const title = `cdk8s-hardened check ${opts.target} (${files.length} file${files.length === 1 ? '' : 's'}, PSS ${opts.pssLabel}`
     + `${skipped ? `, ${skipped} non-Kubernetes document${skipped === 1 ? '' : 's'} skipped` : ''})`;
-  return renderReport(withLines, { title });
+  const text = renderReport(withLines, { title });
+  return report.omitted ? `${text}\n\n${report.omitted} more findings are counted above but not listed (a report lists at most ${MAX_LISTED_FINDINGS}).` : text;
 }
 
 function toJson(report: PolicyReport, objects: LoadedObject[], files: string[], opts: Options) {
@@ -178,7 +183,7 @@ function toJson(report: PolicyReport, objects: LoadedObject[], files: string[], 
     pssVersion: opts.pssLabel,
     files: files.length,
     objects: objects.length,
-    summary: { errors: report.errors, warnings: report.warnings, acknowledged: report.suppressed.length },
+    summary: { errors: report.errors, warnings: report.warnings, acknowledged: report.suppressed.length, ...(report.omitted ? { notListed: report.omitted } : {}) },
     findings: report.findings.map(entry),
     acknowledged: report.suppressed.map((f) => ({ ...entry(f), reason: f.reason })),
   };

@@ -11,8 +11,8 @@
  * - Every object with an `items` array is a list: kubectl creates each item (recursively).
  * - Memory: documents are parsed one at a time with a light parser that keeps only the values;
  *   the positions of a finding are found afterwards by parsing that one document again. The
- *   input is refused (exit 2, one line) past MAX_INPUT_BYTES in total or MAX_DOCUMENT_BYTES for
- *   one document (the API server stores at most 1.5 MiB per object).
+ *   input is refused (exit 2, one line) past MAX_INPUT_BYTES in total, MAX_OBJECTS objects, or
+ *   MAX_DOCUMENT_BYTES for one document (the API server stores at most 1.5 MiB per object).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,7 +21,9 @@ import { expandLists } from '../policy/k8s';
 import { PathSegment, PolicyObject } from '../policy/model';
 
 /** Total bytes `check` reads (all files, or standard input). */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+/** Objects (list items count one each). */
+export const MAX_OBJECTS = 25_000;
 /** Bytes of one YAML document. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** Documents up to this size are parsed again to locate a finding's line; larger ones report the document's first line. */
@@ -228,17 +230,40 @@ export class ManifestReader {
       this.skipped++;
       return;
     }
-    const locator = this.locator;
-    const locate = (segs: PathSegment[]) => locator.locate(file, chunk, [...prefix, ...segs]);
-    let line: number | undefined;
-    const lineOf = () => (line ??= prefix.length ? locate([]).line : chunk.contentLine);
-    this.objects.push({
-      json,
-      file: display,
-      get line() { return lineOf(); },
-      get origin() { return `${display}:${lineOf()}`; },
-      locate,
-    });
+    if (this.objects.length >= MAX_OBJECTS) {
+      throw new InputError(`${display}:${chunk.contentLine}: more than the ${MAX_OBJECTS.toLocaleString('en-US')} objects check reads at once; check the files in smaller sets`);
+    }
+    this.objects.push(new Loaded(json, file, display, chunk, prefix, this.locator));
+  }
+}
+
+const NO_PREFIX: PathSegment[] = [];
+
+/** One object read (small: hundreds of thousands may be held at once). */
+class Loaded implements LoadedObject {
+  private cachedLine?: number;
+  private readonly prefix: PathSegment[];
+  constructor(
+    public readonly json: any,
+    private readonly path: string,
+    public readonly file: string,
+    private readonly chunk: Chunk,
+    prefix: PathSegment[],
+    private readonly locator: Locator,
+  ) {
+    this.prefix = prefix.length ? prefix : NO_PREFIX;
+  }
+
+  public get line(): number {
+    return (this.cachedLine ??= this.prefix.length ? this.locate([]).line : this.chunk.contentLine);
+  }
+
+  public get origin(): string {
+    return `${this.file}:${this.line}`;
+  }
+
+  public locate(segments: PathSegment[]): { line: number; column: number } {
+    return this.locator.locate(this.path, this.chunk, this.prefix.length ? [...this.prefix, ...segments] : segments);
   }
 }
 

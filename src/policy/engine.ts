@@ -30,6 +30,12 @@ export interface EvaluateOptions {
    * @default true
    */
   readonly reportUnused?: boolean;
+  /**
+   * List at most this many findings (and as many acknowledged ones); the rest are counted only,
+   * so memory stays bounded whatever the input (`check`).
+   * @default - no limit
+   */
+  readonly maxFindings?: number;
 }
 
 export interface PolicyReport {
@@ -43,6 +49,15 @@ export interface PolicyReport {
   readonly warnings: number;
   /** Number of objects evaluated. */
   readonly objects: number;
+  /**
+   * Findings counted in `errors` and `warnings` (or acknowledged) but not listed, past
+   * `maxFindings`. @default 0
+   */
+  readonly omitted?: number;
+  /** @internal errors among the omitted findings */
+  readonly _omittedErrors?: number;
+  /** @internal warnings among the omitted findings */
+  readonly _omittedWarnings?: number;
 }
 
 export function objectRef(json: any): ObjectRef {
@@ -65,6 +80,10 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
 
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
+  const max = options.maxFindings ?? Infinity;
+  let omitted = 0;
+  let omittedErrors = 0;
+  let omittedWarnings = 0;
   objects.forEach((po, objectIndex) => {
     if (po.json === null || typeof po.json !== 'object') return;
     let ref: ObjectRef | undefined; // only objects with findings need it
@@ -76,31 +95,39 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
         violations = [{ path: [], message: `rule failed on this object: ${(e as Error).message}` }];
       }
       for (const v of violations) {
+        const ack = (byObject.get(objectIndex) ?? []).find((a) => a.ruleId === rule.id);
+        if (ack) used.add(ack);
+        if ((ack ? suppressed.length : findings.length) >= max) {
+          // Counted, not listed: no Finding is built (bounded memory for any input).
+          omitted++;
+          if (!ack) {
+            if (rule.severity === RuleSeverity.ERROR) omittedErrors++; else omittedWarnings++;
+          }
+          continue;
+        }
         ref ??= objectRef(po.json);
         const f: Finding = {
           ruleId: rule.id, severity: rule.severity, object: ref, origin: po.origin, objectIndex,
           path: formatPath(v.path), pathSegments: v.path, message: v.message, fix: v.fix ?? rule.fix,
         };
-        const ack = (byObject.get(objectIndex) ?? []).find((a) => a.ruleId === rule.id);
-        if (ack) {
-          used.add(ack);
-          suppressed.push({ ...f, reason: ack.reason });
-        } else {
-          findings.push(f);
-        }
+        if (ack) suppressed.push({ ...f, reason: ack.reason });
+        else findings.push(f);
       }
     }
   });
   const unused = acks.filter((a) => !used.has(a));
-  const report: PolicyReport = { findings, suppressed, unused, errors: 0, warnings: 0, objects: objects.length };
+  const report: PolicyReport = {
+    findings, suppressed, unused, errors: 0, warnings: 0, objects: objects.length,
+    ...(omitted ? { omitted, _omittedErrors: omittedErrors, _omittedWarnings: omittedWarnings } : {}),
+  };
   return options.reportUnused === false ? count(report) : withUnusedAcknowledgements(report, unused, objects, active);
 }
 
 function count(report: PolicyReport): PolicyReport {
   return {
     ...report,
-    errors: report.findings.filter((f) => f.severity === RuleSeverity.ERROR).length,
-    warnings: report.findings.filter((f) => f.severity === RuleSeverity.WARNING).length,
+    errors: report.findings.filter((f) => f.severity === RuleSeverity.ERROR).length + (report._omittedErrors ?? 0),
+    warnings: report.findings.filter((f) => f.severity === RuleSeverity.WARNING).length + (report._omittedWarnings ?? 0),
   };
 }
 
