@@ -10,6 +10,8 @@ import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { ACK_ANNOTATION, HardenedChart, Policy, PolicyGate, PolicyPack, PolicyRule, RuleSeverity } from '../src';
 import { goodSet } from './policy-helpers';
+import { formatAcknowledgements, parseAcknowledgements, visibleLength } from '../src/policy/acknowledgements';
+import { check } from '../src/cli/check';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'policy-gate-'));
 
@@ -260,4 +262,50 @@ test('a compliant chart still synthesizes in every layout, and the output is the
     app.synth();
     expect(written(outdir).length).toBe(8);
   }
+});
+
+describe('acknowledgement reasons: visible, and read back exactly as written', () => {
+  const known = () => true;
+  test.each([
+    ['ten zero-width spaces', '\u200b'.repeat(10)],
+    ['joiners, marks and BOMs around 3 letters', '\u200d\u2060a\ufeff\u00adb\u0301c\u200e\u200f\u202e'],
+    ['whitespace and control characters', ' \t\n\r\u0007\u00a0\u3000 abc '],
+    ['Hangul fillers and braille blanks', '\u3164\u3164\u115f\u2800\u2800abc'],
+  ])('%s is not a reason', (_what, reason) => {
+    expect(visibleLength(reason)).toBeLessThan(10);
+    expect(() => Policy.acknowledge(new HardenedChart(Testing.app(), 'c'), 'HARDENED-SEC-001', reason)).toThrow(/at least 10 visible characters/);
+    expect(parseAcknowledgements(`HARDENED-SEC-001: ${reason}`, known)[0].problem).toMatch(/at least 10 visible characters/);
+  });
+
+  test.each([
+    'vendor image; HARDENED-PSS-101: not a second acknowledgement',
+    'a backslash \\ and a semicolon ; and \\; both',
+    'ends with a semicolon;',
+  ])('a reason with separators is one entry, read back unchanged: %s', (reason) => {
+    const written = formatAcknowledgements([{ ruleId: 'HARDENED-SEC-001', reason }, { ruleId: 'HARDENED-IMG-001', reason: 'pinned by the vendor, ticket SEC-9' }]);
+    expect(parseAcknowledgements(written, known)).toEqual([
+      { ruleId: 'HARDENED-IMG-001', reason: 'pinned by the vendor, ticket SEC-9' },
+      { ruleId: 'HARDENED-SEC-001', reason },
+    ]);
+  });
+
+  test('check does not read a second acknowledgement out of a synthesized reason', () => {
+    const outdir = tmp();
+    const app2 = new App({ outdir });
+    // The gate runs the secrets pack only; check then runs the baseline too, on what was written.
+    const chart2 = new HardenedChart(app2, 'shop', { printWarnings: false, policyPacks: [PolicyPack.SECRETS] });
+    const s2 = new ApiObject(chart2, 's', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: 'b' } });
+    Policy.acknowledge(s2, 'HARDENED-SEC-001', 'fixture; HARDENED-PSS-001: smuggled in a reason');
+    new ApiObject(chart2, 'p', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'a:1' }] } });
+    app2.synth();
+    const secret = written(outdir).map((d) => JSON.parse(d)).find((o) => o.kind === 'Secret');
+    const annotation = secret.metadata.annotations[ACK_ANNOTATION];
+    expect(annotation).toBe('HARDENED-SEC-001: fixture\\; HARDENED-PSS-001: smuggled in a reason');
+    let out = '';
+    const code = check([outdir, '--pack', 'pss-baseline', '--pack', 'secrets', '--format', 'json'], { write: (t: string) => { out += t; } }, { write: () => undefined });
+    const report = JSON.parse(out);
+    expect(code).toBe(1); // the pod's hostPID is not acknowledged by the smuggled entry
+    expect(report.findings.map((f: any) => `${f.ruleId} ${f.name}`)).toContain('HARDENED-PSS-001 p');
+    expect(report.acknowledged.map((f: any) => [f.ruleId, f.reason])).toEqual([['HARDENED-SEC-001', 'fixture; HARDENED-PSS-001: smuggled in a reason']]);
+  });
 });

@@ -35,8 +35,9 @@ options:
   -h, --help                 show this help
 
 Acknowledged rules: a "${ACK_ANNOTATION}" annotation on an object, with entries
-"<rule id>: <reason>" separated by "; " (reason of at least 10 characters), suppresses those
-rules on that object; every acknowledgement is listed in the report.
+"<rule id>: <reason>" separated by "; " (a reason of at least 10 visible characters; "\\;" is a
+";" inside a reason), suppresses those rules on that object; every acknowledgement is listed in
+the report.
 
 exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input or usage error
 `;
