@@ -128,6 +128,28 @@ describe.each(LAYOUTS.map((l) => [YamlOutputType[l], l] as const))('written == c
   });
 });
 
+test('app.synthYaml() returns exactly what the gate checked, and fails like synth()', () => {
+  const app = new App({ outdir: tmp() });
+  const { pack, seen } = spy();
+  const chart = new HardenedChart(app, 'shop', { policyPacks: [pack], printWarnings: false });
+  changing(chart, 'a');
+  changing(new Chart(chart, 'plain'), 'b');
+  const docs = parseAllDocuments(app.synthYaml()).map((d) => JSON.stringify(d.toJS()));
+  expect(docs.length).toBe(2);
+  for (const d of docs) expect(seen).toContain(d);
+  new ApiObject(chart, 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, data: { evil: 'yes' } });
+  expect(() => app.synthYaml()).toThrow(/SPY-001/);
+});
+
+test('an object with its own toJson gets it back after a synthesis', () => {
+  const chart = new HardenedChart(Testing.app(), 'shop', { printWarnings: false, policyPacks: [spy().pack] });
+  const o = new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
+  const own = () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own' } });
+  Object.defineProperty(o, 'toJson', { value: own, configurable: true, writable: true });
+  expect(Testing.synth(chart)[0].metadata.name).toBe('own');
+  expect(o.toJson).toBe(own);
+});
+
 describe('changes after a check are checked', () => {
   test('a change in place after chart.toJson() is checked by app.synth()', () => {
     const outdir = tmp();

@@ -135,6 +135,8 @@ class Session {
   public appLevel = false;
   private readonly rendered = new Map<ApiObject, Rendered>();
   private readonly originals = new Map<ApiObject, () => any>();
+  /** Objects that had a `toJson` of their own before the session (restored, not deleted, after it). */
+  private readonly ownToJson = new Map<ApiObject, PropertyDescriptor>();
   private readonly checked = new Set<ApiObject>();
   private outcomes?: Map<PolicyGate, GateOutcome>;
 
@@ -147,6 +149,8 @@ class Session {
     if (this.originals.has(o)) return;
     const original = o.toJson;
     this.originals.set(o, original);
+    const own = Object.getOwnPropertyDescriptor(o, 'toJson');
+    if (own) this.ownToJson.set(o, own);
     Object.defineProperty(o, 'toJson', { value: () => this.render(o), configurable: true, writable: true, enumerable: false });
   }
 
@@ -169,7 +173,11 @@ class Session {
   }
 
   public end(): void {
-    for (const o of this.originals.keys()) delete (o as any).toJson;
+    for (const o of this.originals.keys()) {
+      const own = this.ownToJson.get(o);
+      if (own) Object.defineProperty(o, 'toJson', own);
+      else delete (o as any).toJson;
+    }
   }
 
   public outcome(gate: PolicyGate): GateOutcome {
