@@ -1,6 +1,7 @@
 /**
  * The `check` entry of `npm run bench`: 10,000 files, and a 200 MB input (as a file, on
- * standard input, and as a file with a 256 MB heap). Each run is its own process; the target is a
+ * standard input, and as a file with a 256 MB heap), and a 31 MB file read in full with a
+ * 256 MB heap (just under what check reads). Each run is its own process; the target is a
  * peak RSS of at most 300 MiB and an exit status of 0, 1 or 2 (never a crash).
  */
 import { spawnSync } from 'child_process';
@@ -97,11 +98,24 @@ export function checkBench(tmp: string): { rows: string[]; met: boolean } {
   }
   fs.closeSync(fd);
 
+  // At the edge of what check reads: 31 MB in ~20,000 ConfigMaps, read and checked in full.
+  const edoc = (i: number) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: cm-${i}, namespace: shop }\ndata:\n  settings.ini: |\n${'    key = value that is long enough to look like configuration\n'.repeat(24)}`;
+  const edge = path.join(tmp, 'check-31mb.yaml');
+  const efd = fs.openSync(edge, 'w');
+  let edgeBytes = 0;
+  for (let i = 0; edgeBytes < 31 * 1000 * 1000; i++) {
+    const d = edoc(i);
+    fs.writeSync(efd, d);
+    edgeBytes += Buffer.byteLength(d);
+  }
+  fs.closeSync(efd);
+
   const results = [
     run(`10,000 files (${(manyBytes / 1e6).toFixed(0)} MB, 1 in 10 insecure)`, [many, '--format', 'json']),
     run(`one ${(bigBytes / 1e6).toFixed(0)} MB file`, [big]),
     run(`${(bigBytes / 1e6).toFixed(0)} MB on standard input`, ['-'], { stdinFile: big }),
     run(`one ${(bigBytes / 1e6).toFixed(0)} MB file, 256 MB heap`, [big], { heapMiB: 256 }),
+    run(`one ${(edgeBytes / 1e6).toFixed(0)} MB file (read in full), 256 MB heap`, [edge], { heapMiB: 256 }),
   ];
   const rows = ['', '`cdk8s-hardened check`', '', '| input | wall s | peak RSS MiB | exit | first stderr line | |', '|---|---:|---:|---:|---|---|'];
   let met = true;
@@ -113,5 +127,6 @@ export function checkBench(tmp: string): { rows: string[]; met: boolean } {
   rows.push('', `Targets: peak RSS at most ${CHECK_RSS_LIMIT_MIB} MiB, exit status 0, 1 or 2 (never a crash).`);
   fs.rmSync(many, { recursive: true, force: true });
   fs.rmSync(big, { force: true });
+  fs.rmSync(edge, { force: true });
   return { rows, met };
 }
