@@ -45,9 +45,9 @@ exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input 
 export { InputError, LoadedObject } from './manifests';
 
 /** Reads one file (or `-`, standard input) as `check` does. */
-export function loadFile(file: string, _display?: string): { objects: LoadedObject[]; skipped: number } {
+export function loadFile(file: string, display?: string): { objects: LoadedObject[]; skipped: number } {
   const reader = new ManifestReader();
-  reader.read(file);
+  reader.read(file, display);
   return { objects: reader.objects, skipped: reader.skipped };
 }
 

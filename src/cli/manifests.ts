@@ -156,8 +156,11 @@ export class ManifestReader {
   private lastText?: { file: string; text: string };
   private readonly locator = new Locator((file) => this.textOf(file));
 
-  /** Reads `target`: a file, a directory (recursively), or `-` (standard input). */
-  public read(target: string): void {
+  /**
+   * Reads `target`: a file, a directory (recursively), or `-` (standard input).
+   * @param display how a single file is named in messages (default: `target`)
+   */
+  public read(target: string, display?: string): void {
     if (target === '-') {
       this.stdin = readStdin();
       this.files.push('-');
@@ -183,17 +186,17 @@ export class ManifestReader {
     }
     const base = st.isFile() ? path.dirname(target) : target;
     for (const f of files) {
-      const display = st.isFile() ? target : path.join(target, path.relative(base, f));
-      this.files.push(display);
+      const shown = st.isFile() ? display ?? target : path.join(target, path.relative(base, f));
+      this.files.push(shown);
       let text: string;
       try {
         text = fs.readFileSync(f, 'utf8');
       } catch (e) {
-        throw new InputError(`${display}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new InputError(`${shown}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       this.bytes += Buffer.byteLength(text);
       if (this.bytes > MAX_INPUT_BYTES) throw tooLarge(target, this.bytes);
-      this.parse(f, display, text);
+      this.parse(f, shown, text);
     }
   }
 
