@@ -219,6 +219,15 @@ describe('nothing escapes by nesting', () => {
     expect(() => Testing.synth(inner)).toThrow(/HARDENED-PSS-002/);
   });
 
+  test('a nested HardenedChart whose pack has no rules at all escapes nothing either', () => {
+    const outer = new HardenedChart(Testing.app(), 'outer', { printWarnings: false, policyPacks: [PolicyPack.SECRETS] });
+    const inner = new HardenedChart(outer, 'inner', { printWarnings: false, policyPacks: [PolicyPack.custom('nothing', [])] });
+    new ApiObject(new Chart(inner, 'deeper'), 's', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'x' } });
+    expect(inner.policyReport().errors).toBe(0);
+    expect(outer.policyReport().findings.map((f) => f.ruleId)).toEqual(['HARDENED-SEC-001']);
+    expect(() => Testing.synth(inner)).toThrow(/HARDENED-SEC-001/);
+  });
+
   test('objects of a plain chart nested in a HardenedChart, rendered on their own, are checked', () => {
     const outer = new HardenedChart(Testing.app(), 'outer', { printWarnings: false });
     const plain = new Chart(outer, 'plain');
