@@ -56,6 +56,7 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
   },
   deps: [
     'yaml@2.9.1', // reading and writing manifests in the `check` command
+    'js-yaml@3.15.2', // `check`: YAML 1.1 (as kubectl) in bounded memory (no syntax tree kept)
     'cron-parser@5.10.6', // validating CronJob schedules
   ],
   devDeps: [

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SealingCertificate } from '../src/sealing/certificate';
 import { checkSealedValue, encryptionLabel, SealingError, SealingScope } from '../src/sealing/seal';
-import { makeCertificate } from './helpers/certificates';
+import { makeCertificate, rsaParts, rsaSpki } from './helpers/certificates';
 import { controllerCertificate, ecCertificate, expiredCertificate, futureCertificate, otherCertificate } from './helpers/keys';
 import { unseal, unsealLabel } from './helpers/unseal';
 
@@ -300,3 +300,35 @@ describe('SealingCertificate.seal and sealBase64 (jsii-compatible signatures)', 
   });
 });
 
+describe('unsound RSA keys are refused (issue #10)', () => {
+  const { n, e } = rsaParts(controllerCertificate().publicKey);
+  const forged = (modulus: Buffer, exponent: Buffer) => SealingCertificate.fromPem(makeCertificate({ spki: rsaSpki(modulus, exponent) }).pem);
+  const even = Buffer.from(n);
+  even[even.length - 1] &= 0xfe;
+  test.each([
+    ['exponent 1 (the "ciphertext" is the plaintext)', n, Buffer.from([1]), /public exponent is not an odd number of at least 3/],
+    ['exponent 2', n, Buffer.from([2]), /public exponent is not an odd number of at least 3/],
+    ['even exponent 65536', n, Buffer.from([1, 0, 0]), /public exponent is not an odd number of at least 3/],
+    ['even modulus', even, e, /RSA modulus is even/],
+    ['1024-bit modulus', n.subarray(0, 128), e, /1024-bit RSA key; at least 2048 bits are required/],
+  ])('%s', (_what, modulus, exponent, message) => {
+    const cert = forged(modulus as Buffer, exponent as Buffer);
+    let error: unknown;
+    try {
+      cert.validate();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SealingError);
+    const text = (error as Error).message;
+    expect(text).toMatch(message as RegExp);
+    // never a key value: no modulus bytes in any encoding
+    for (const enc of ['hex', 'base64', 'base64url'] as const) expect(text).not.toContain((modulus as Buffer).subarray(8, 24).toString(enc));
+    expect(() => cert.seal('hunter2', { namespace: 'shop', name: 'db' })).toThrow(SealingError);
+  });
+  test('exponent 3 and 65537 are sound', () => {
+    const k3 = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+    expect(() => SealingCertificate.fromPem(makeCertificate({ keyPair: k3 }).pem).validate()).not.toThrow();
+    expect(() => forged(n, e).validate()).not.toThrow();
+  });
+});

@@ -7,3 +7,4 @@ export { Policy } from './policy';
 export { PolicyReport, AcknowledgementScope } from './engine';
 export { ACK_ANNOTATION, MIN_REASON_LENGTH } from './acknowledgements';
 export { renderRulesTable } from './rules-table';
+export { PolicyGate, PolicyGateProps } from './gate';

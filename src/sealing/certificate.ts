@@ -6,6 +6,38 @@ import { encryptionLabel, SealingError, SealingScope, sealToBase64 } from './sea
 /** The smallest RSA key accepted: 2048 bits (the controller generates 4096-bit keys). */
 const MIN_MODULUS_BITS = 2048;
 
+/**
+ * Refuses an RSA public key that does not encrypt: a public exponent below 3 or even (with
+ * exponent 1 the "ciphertext" is the plaintext, and anyone can unseal it), or an even modulus
+ * (not a product of two odd primes; OpenSSL fails on it). Never prints a key value.
+ */
+function checkRsaKey(publicKey: crypto.KeyObject): void {
+  let exponent: bigint | undefined;
+  let modulus: Buffer | undefined;
+  try {
+    exponent = publicKey.asymmetricKeyDetails?.publicExponent;
+    const n = publicKey.export({ format: 'jwk' }).n;
+    modulus = n ? Buffer.from(n, 'base64url') : undefined;
+  } catch {
+    exponent = undefined;
+  }
+  if (exponent === undefined || modulus === undefined || modulus.length === 0) {
+    throw new SealingError('the certificate\'s RSA public key cannot be read', 'give the sealed-secrets controller certificate that `kubeseal --fetch-cert` prints');
+  }
+  if (exponent < BigInt(3) || exponent % BigInt(2) === BigInt(0)) {
+    throw new SealingError(
+      'the certificate\'s RSA public exponent is not an odd number of at least 3, so sealing with it would not encrypt (with exponent 1 the sealed value is the plaintext)',
+      'give the sealed-secrets controller certificate (its exponent is 65537); this one is broken or forged',
+    );
+  }
+  if ((modulus[modulus.length - 1] & 1) === 0) {
+    throw new SealingError(
+      'the certificate\'s RSA modulus is even, so it is not an RSA key anyone can decrypt for',
+      'give the sealed-secrets controller certificate that `kubeseal --fetch-cert` prints; this one is broken or forged',
+    );
+  }
+}
+
 /** Where and how to seal one value with `SealingCertificate.seal()`. */
 export interface SealOptions {
   /**
@@ -83,8 +115,9 @@ export class SealingCertificate {
   }
 
   /**
-   * Checks that the certificate can seal at time `at`: readable, an RSA key of at least 2048
-   * bits, and `at` within its validity period. Throws a `SealingError` otherwise.
+   * Checks that the certificate can seal at time `at`: readable, a sound RSA key (at least 2048
+   * bits, an odd modulus, an odd public exponent of at least 3), and `at` within its validity
+   * period. Throws a `SealingError` otherwise.
    */
   public validate(at: Date = new Date()): void {
     this.publicKeyAt(at);
@@ -188,7 +221,15 @@ export class SealingCertificate {
         'give the PEM certificate that `kubeseal --fetch-cert` prints',
       );
     }
-    const publicKey = certificate.publicKey;
+    let publicKey: crypto.KeyObject;
+    try {
+      publicKey = certificate.publicKey;
+    } catch {
+      throw new SealingError(
+        'the certificate\'s public key cannot be read',
+        'give the PEM certificate that `kubeseal --fetch-cert` prints',
+      );
+    }
     if (publicKey.asymmetricKeyType !== 'rsa') {
       throw new SealingError(
         `the certificate holds a${publicKey.asymmetricKeyType === 'ec' || publicKey.asymmetricKeyType === 'ed25519' ? 'n' : ''} ${publicKey.asymmetricKeyType} key, and sealed-secrets encrypts with RSA-OAEP`,
@@ -202,6 +243,7 @@ export class SealingCertificate {
         'give the sealed-secrets controller certificate (the controller generates 4096-bit keys)',
       );
     }
+    checkRsaKey(publicKey);
     this.loaded = { certificate, publicKey };
     return this.loaded;
   }
