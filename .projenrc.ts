@@ -55,6 +55,8 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
   devDeps: [
     'kubernetes-models@5.1.0', // schema validation of synthesized manifests in tests
     '@kubernetes-models/sealed-secrets@6.0.0', // ... and of SealedSecrets
+    '@kubernetes-models/gateway-api@2.0.0', // ... and of HTTPRoutes (engines says Node 22; the models run on Node 20, tested)
+    '@kubernetes-models/prometheus-operator@6.0.0', // ... and of ServiceMonitors and PodMonitors
   ],
   bin: { 'cdk8s-hardened': 'lib/cli/index.js' },
 });
