@@ -104,7 +104,8 @@ export class Connections {
   public allowFrom(peer: INetworkPeer, options: ConnectionOptions = {}): void {
     const prop = 'connections.allowFrom';
     const p = toPeer(this.owner, prop, peer);
-    if (p._hasPorts) {
+    // A workload peer's ports are its own (the default of calls to it), not a port of this one.
+    if (p._hasPorts && !p._target) {
       throw propError(this.owner, prop, p.description, 'the peer\'s `ports` apply to egress only; allowFrom opens a port of this workload', 'remove `ports` from the peer and pass { port } or { portName } to allowFrom');
     }
     const port = this._resolvePort(this.owner, prop, options);
