@@ -250,8 +250,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
     this.connections = new Connections(this, ports, ports[0]);
-    // Cluster peers: the app's pods may connect to each other on every port of the app.
-    const peerPorts = ports.map(p => ({ port: p.port, protocol: p.protocol }));
+    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics: the scraper only).
+    const peerPorts = ports.filter(p => !p.internal).map(p => ({ port: p.port, protocol: p.protocol }));
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,

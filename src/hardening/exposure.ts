@@ -107,7 +107,7 @@ function checkPath(scope: IConstruct, prop: string, path: string): void {
 
 function checkHost(scope: IConstruct, prop: string, host: string): void {
   const name = typeof host === 'string' && host.startsWith('*.') ? host.slice(2) : host;
-  if (typeof name !== 'string' || !isDnsSubdomain(name) || !name.includes('.')) {
+  if (typeof name !== 'string' || !isDnsSubdomain(name) || !name.includes('.') || /^[\d.]+$/.test(name)) {
     throw propError(scope, prop, host, 'not a fully qualified host name (IP addresses are not allowed)', 'write it like "shop.example.com" or "*.example.com"');
   }
 }
