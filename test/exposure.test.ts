@@ -197,3 +197,15 @@ describe('metrics', () => {
       .toThrow(/test\/d: invalid metrics\.path "metrics": not an absolute HTTP path/);
   });
 });
+
+test('snapshot: a SecureApp published by Ingress and HTTPRoute with metrics, a Worker with metrics, connected to each other', () => {
+  const chart = gated();
+  const web = new SecureApp(chart, 'web', { name: 'web', image: IMAGE, metrics: { port: 9100, scraper: PROMETHEUS } });
+  const worker = new Worker(chart, 'events', { name: 'events', image: IMAGE, healthCheck: exec, metrics: { port: 9100, scraper: PROMETHEUS } });
+  worker.connections.allowTo(web);
+  web.exposeViaIngress({ host: 'shop.example.com', tlsSecretName: 'shop-tls', controller: NGINX });
+  web.exposeViaHttpRoute({ gateway: { name: 'public', namespace: 'gateways' }, hostnames: ['shop.example.com'], controller: GATEWAY });
+  const objects = Testing.synth(chart);
+  expect(schemaErrors(objects)).toEqual([]);
+  expect(objects.filter((o) => ['NetworkPolicy', 'Ingress', 'HTTPRoute', 'ServiceMonitor', 'PodMonitor', 'Service'].includes(o.kind))).toMatchSnapshot();
+});
