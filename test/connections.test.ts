@@ -210,3 +210,13 @@ test('a StatefulApp is a peer and has connections too; objects validate', () => 
   expect(matrix(objects)).toContain('default/Deployment/api -> default/StatefulSet/db 5432/TCP');
   expect(schemaErrors(objects)).toEqual([]);
 });
+
+test('a SharedService call names one of its ports', () => {
+  const chart = Testing.chart();
+  const v1 = new SecureApp(chart, 'v1', { name: 'v1', image: IMAGE, ports: [{ name: 'http', port: 9080 }, { name: 'grpc', port: 9090 }] });
+  const svc = new SharedService(chart, 'svc', { ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 90 }], members: [v1] });
+  const caller = new SecureApp(chart, 'caller', { image: IMAGE });
+  expect(() => caller.connections.allowTo(svc, { port: 9080 })).toThrow(/test\/caller: invalid connections\.allowTo port 9080: test\/svc has no such Service port \(its ports: http \(80\/TCP\), grpc \(90\/TCP\)\)/);
+  caller.connections.allowTo(svc, { port: 90 });
+  expect(policy(Testing.synth(chart), 'v1').ingress).toContainEqual(expect.objectContaining({ ports: [{ port: 'grpc', protocol: 'TCP' }] }));
+});

@@ -213,7 +213,10 @@ function resolveAmong(scope: IConstruct, prop: string, options: ConnectionOption
     if (!found) throw propError(scope, `${prop} portName`, options.portName, `${calleePath} has no port of that name (its ports: ${list})`, 'name one of its ports, or add the port to it');
   } else if (options.port !== undefined) {
     found = served.find(s => s.port === options.port);
-    if (!found) throw propError(scope, `${prop} port`, options.port, `${calleePath} does not listen on it (its ports: ${list})`, 'give one of its container ports (not a Service port), or add the port to it');
+    if (!found) {
+      throw propError(scope, `${prop} port`, options.port, `${calleePath} ${byName ? 'has no such Service port' : 'does not listen on it'} (its ports: ${list})`,
+        byName ? 'give one of its ports, or { portName }' : 'give one of its container ports (not a Service port), or add the port to it');
+    }
   } else {
     found = main;
     if (!found) throw propError(scope, prop, calleePath, `the callee has no main port (its ports: ${list})`, 'name the port: { portName: "..." }');
