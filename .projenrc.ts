@@ -65,6 +65,8 @@ const project = new cdk8s.Cdk8sTypeScriptApp({
     'jsii@5.9.50', // the public API must compile under jsii (task `jsii`)
     'jsii-docgen@10.12.6', // ... and API.md is generated from the assembly
     'jsii-rosetta@5.9.21', // jsii-docgen's peer
+    '@kubernetes-models/gateway-api@0.5.1', // ... and of HTTPRoutes (gateway.networking.k8s.io/v1; 2.x needs Node 22)
+    '@kubernetes-models/prometheus-operator@4.4.4', // ... and of ServiceMonitors and PodMonitors (6.x needs Node 22)
   ],
   bin: { 'cdk8s-hardened': 'lib/cli/index.js' },
 });

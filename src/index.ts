@@ -16,7 +16,11 @@ export { StorageAccessMode, StorageVolume } from './hardening/storage';
 export { ServiceType, WorkloadPort, ExternalAccess, EXTERNAL_SERVICE_RULE_ID } from './hardening/ports';
 export { ContainerOptions } from './hardening/pod';
 export { HealthCheck, HealthCheckTiming, HttpHealthCheckOptions, TcpHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
-export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
+export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, ApiServerPeerOptions, INetworkTarget, INetworkPeer } from './hardening/network';
+export { Connections, ConnectionOptions, ServedPort } from './hardening/connections';
+export {
+  MetricsOptions, IngressExposureOptions, HttpRouteExposureOptions, GatewayReference, METRICS_DEFAULTS, EXPOSURE_DEFAULTS,
+} from './hardening/exposure';
 export { WorkloadClass } from './hardening/workload-class';
 export { ConfigAttachment, ConfigFilesOptions, ConfigEnvOptions } from './hardening/config-attachment';
 export { IConfigSource, ConfigBinding, ConfigObjectKind } from './hardening/config';
