@@ -17,7 +17,11 @@ export { ServiceType, WorkloadPort, ExternalAccess, EXTERNAL_SERVICE_RULE_ID } f
 export { ContainerOptions } from './hardening/pod';
 export { HealthCheck, HealthCheckTiming, HealthCheckPortOptions, HttpHealthCheckOptions, TcpHealthCheckOptions, GrpcHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
 export { Toleration, RolloutStrategy, WritableVolume } from './hardening/placement';
-export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, INetworkTarget } from './hardening/network';
+export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, ApiServerPeerOptions, INetworkTarget, INetworkPeer } from './hardening/network';
+export { Connections, ConnectionOptions, ServedPort } from './hardening/connections';
+export {
+  MetricsOptions, IngressExposureOptions, HttpRouteExposureOptions, GatewayReference, METRICS_DEFAULTS, EXPOSURE_DEFAULTS,
+} from './hardening/exposure';
 export { WorkloadClass } from './hardening/workload-class';
 export { ConfigAttachment, ConfigFilesOptions, ConfigEnvOptions } from './hardening/config-attachment';
 export { IConfigSource, ConfigBinding, ConfigObjectKind } from './hardening/config';
@@ -28,9 +32,17 @@ export * from './constructs/namespace-role';
 // Secrets
 export * from './constructs/encrypted-config';
 export * from './sealing/certificate';
-export { SealingScope, SealingError } from './sealing/seal';
+export { SealingScope } from './sealing/seal';
+// SealingError extends Error, which jsii cannot express: exported as a value and a type for
+// TypeScript and JavaScript (`e instanceof SealingError` keeps working), invisible to jsii.
+import { SealingError as SealingErrorClass } from './sealing/seal';
+export const SealingError = SealingErrorClass;
+export type SealingError = SealingErrorClass;
 export * from './testing';
 
 // The policy gate
 export * from './constructs/hardened-chart';
 export * from './policy';
+
+// The exported constants and functions in a form jsii publishes
+export * from './constants';

@@ -8,27 +8,34 @@ import {
 
 /**
  * The API server as pods reach it. NetworkPolicies see the connection after the `kubernetes`
- * Service IP is translated to the API server's endpoints, so this is the endpoint address and
- * port (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`), not
- * the Service IP. It differs per cluster: this is the example cluster's.
+ * Service IP is translated to the API server's endpoints, so this is the endpoint address
+ * (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`), not the
+ * Service IP. It differs per cluster: this is the example cluster's (ports 443 and 6443).
  */
-const EXAMPLE_API_SERVER = NetworkPeer.ipBlock('10.0.0.10/32', { ports: [6443] });
+const EXAMPLE_API_SERVER = NetworkPeer.apiServer('10.0.0.10');
+
+/** The cluster's Prometheus (prometheus-operator): the only peer allowed on metrics ports. */
+const PROMETHEUS = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { namespace: 'monitoring' });
+
+/** The data-plane pods of the cluster's public Gateway (Gateway API), which routes to web. */
+const PUBLIC_GATEWAY_PODS = NetworkPeer.pods({ 'gateway.networking.k8s.io/gateway-name': 'public' }, { namespace: 'gateways' });
 
 /**
  * The example app: `npm run synth` writes dist/*.k8s.yaml.
  *
  * - platform: the PriorityClasses behind the workload classes (deployed once per cluster).
- * - shop: a web front end (autoscaled, HTTP health checks, config as files), an API
- *   (critical, fixed replicas, shared storage, sealed database credentials, egress to its
- *   database network), the API's one-off database migration (a Job) and a nightly report (a
- *   CronJob) that reads the API. The web app also reads its own ConfigMap through the
+ * - shop: a web front end (autoscaled, HTTP health checks, config as files, published through
+ *   the cluster's Gateway by an HTTPRoute), an API (critical, fixed replicas, shared storage,
+ *   sealed database credentials, egress to its database network, Prometheus metrics), the
+ *   API's one-off database migration (a Job) and a nightly report (a CronJob) that reads the API. The web app also reads its own ConfigMap through the
  *   Kubernetes API (a NamespaceRole limited to that ConfigMap, hence a projected API token and
  *   egress to the API server), and the team's group may view the namespace's workloads (no
  *   Secrets, no exec).
  * - shop also runs an orders database (a StatefulApp: three replicas, a volume each, stable
  *   per-pod DNS, replicas reach each other on the database port) and an order-events worker (no
  *   port: an exec health check, no Service) that waits for the database in an init container and
- *   ships its logs with a sidecar through a shared writable path.
+ *   ships its logs with a sidecar through a shared writable path, and serves metrics (a PodMonitor).
+ * - who calls whom is declared after the workloads, with `connections` (see the end).
  */
 export function buildExample(app: App): void {
   const platform = new HardenedChart(app, 'platform');
@@ -72,6 +79,7 @@ export function buildExample(app: App): void {
     writablePaths: ['/tmp'],
     config: [db], // files under /etc/secrets/db-credentials, never environment variables
     egressTo: [databaseNetwork],
+    metrics: { port: 9100, scraper: PROMETHEUS },
   });
 
   // A Job's pod template is immutable: the name carries the version, so each release runs
@@ -90,7 +98,7 @@ export function buildExample(app: App): void {
     egressTo: [databaseNetwork],
   });
 
-  new BatchJob(shop, 'nightly-report', {
+  const nightlyReport = new BatchJob(shop, 'nightly-report', {
     name: 'nightly-report',
     image: 'ghcr.io/acme/report:2.0.0@sha256:7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c',
     schedule: '0 3 * * *',
@@ -99,7 +107,6 @@ export function buildExample(app: App): void {
     writablePaths: ['/tmp'],
     // The call the report makes: the connectivity lint checks it against the NetworkPolicies.
     env: { API_URL: 'http://api.shop.svc.cluster.local:9090/reports' },
-    egressTo: [NetworkPeer.workload(api)],
   });
 
   const web = new SecureApp(shop, 'web', {
@@ -122,8 +129,13 @@ export function buildExample(app: App): void {
     podLabels: { app: 'web', version: 'v1' },
     component: 'frontend',
     terminationGracePeriod: Duration.seconds(45),
-    ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
-    egressTo: [NetworkPeer.workload(api), EXAMPLE_API_SERVER],
+    // Nobody in the namespace calls web: only the Gateway (below) may connect.
+    ingressFrom: [],
+  });
+  web.exposeViaHttpRoute({
+    gateway: { name: 'public', namespace: 'gateways' },
+    hostnames: ['shop.example.com'],
+    controller: PUBLIC_GATEWAY_PODS,
   });
 
   // A replicated database: one volume per replica, kept when the StatefulSet is deleted or
@@ -150,7 +162,7 @@ export function buildExample(app: App): void {
   });
 
   // A queue consumer: no port, so no Service and no ingress; health by command.
-  new Worker(shop, 'order-events', {
+  const orderEvents = new Worker(shop, 'order-events', {
     name: 'order-events',
     workloadClass: WorkloadClass.STANDARD,
     image: 'ghcr.io/acme/order-events:1.7.0@sha256:5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d',
@@ -174,7 +186,7 @@ export function buildExample(app: App): void {
       resources: { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } },
       healthCheck: HealthCheck.exec(['/bin/log-shipper', 'health'], { livenessCommand: ['/bin/log-shipper', 'alive'] }),
     }],
-    egressTo: [NetworkPeer.workload(ordersDb), NetworkPeer.namespace('logging', { ports: [24224] })],
+    metrics: { port: 9464, scraper: PROMETHEUS },
   });
 
   // The web app watches its ConfigMap for changes: only that one ConfigMap, read-only.
@@ -191,6 +203,13 @@ export function buildExample(app: App): void {
     subjects: [Subject.group('shop-developers')],
   });
 
+  // Who calls whom: each line opens the caller's egress and the callee's ingress on the callee's
+  // port (declared after the workloads, so the order of definitions does not matter).
+  web.connections.allowTo(api);
+  nightlyReport.connections.allowTo(api);
+  orderEvents.connections.allowTo(ordersDb);
+  orderEvents.connections.allowTo(NetworkPeer.namespace('logging'), { port: 24224 }); // the log-shipper's fluentd
+  web.connections.allowTo(EXAMPLE_API_SERVER); // web reads its ConfigMap through the API
 }
 
 if (require.main === module) {

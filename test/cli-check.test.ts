@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { check } from '../src/cli/check';
+import { spawnSync } from 'node:child_process';
+import { check, MAX_LISTED_FINDINGS } from '../src/cli/check';
+import { MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECTS } from '../src/cli/manifests';
 import { main } from '../src/cli/index';
 
 const FIX = path.join(__dirname, 'fixtures', 'check');
@@ -177,7 +179,7 @@ spec:
     test('duplicate keys are bad YAML', () => {
       const dir = tmp();
       fs.writeFileSync(path.join(dir, 'dup.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\nkind: Secret\n');
-      expect(run(dir).err).toMatch(/dup\.yaml:4:1: not valid YAML: Map keys must be unique/);
+      expect(run(dir).err).toMatch(/dup\.yaml:4:1: not valid YAML: duplicated mapping key\n$/);
     });
     test('a path that does not exist', () => {
       const r = run('/nonexistent/manifests');
@@ -193,6 +195,75 @@ spec:
       expect(run('x', '--format', 'xml').err).toContain('--format must be text, json or sarif');
       expect(run('x', '--pack', 'nope').err).toContain('unknown pack "nope"');
       expect(run('--help').code).toBe(0);
+    });
+  });
+
+  describe('reads what kubectl apply -f DIR -R reads, as kubectl reads it (issue #10)', () => {
+    const POD = (name: string, spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n${spec}\n  containers: [{ name: c, image: "nginx:1.27.3" }]\n`;
+    test('hidden files, hidden folders and node_modules are read', () => {
+      const dir = tmp();
+      fs.mkdirSync(path.join(dir, '.hidden'));
+      fs.mkdirSync(path.join(dir, 'node_modules', 'pkg'), { recursive: true });
+      fs.writeFileSync(path.join(dir, '.dot.yaml'), POD('dot-file', '  hostPID: true'));
+      fs.writeFileSync(path.join(dir, '.hidden', 'p.yml'), POD('dot-folder', '  hostNetwork: true'));
+      fs.writeFileSync(path.join(dir, 'node_modules', 'pkg', 'p.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'node-modules' }, spec: { hostIPC: true, containers: [{ name: 'c', image: 'nginx:1.27.3' }] } }));
+      fs.writeFileSync(path.join(dir, 'README.md'), '# not a manifest');
+      const { code, report } = json(dir);
+      expect(code).toBe(1);
+      expect(report.files).toBe(3);
+      for (const name of ['dot-file', 'dot-folder', 'node-modules']) expect(has(report, 'HARDENED-PSS-001', 'Pod', name)).toBe(true);
+    });
+    test.each([['yes'], ['Yes'], ['on'], ['ON'], ['y'], ['Y'], ['True']])('hostPID: %s is true (YAML 1.1)', (v) => {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, 'p.yaml'), POD('p', `  hostPID: ${v}`));
+      expect(has(json(dir).report, 'HARDENED-PSS-001', 'Pod', 'p')).toBe(true);
+    });
+    test.each([['no'], ['off'], ['n'], ['"yes"']])('hostPID: %s is not true', (v) => {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, 'p.yaml'), POD('p', `  hostPID: ${v}`));
+      expect(has(json(dir).report, 'HARDENED-PSS-001', 'Pod', 'p')).toBe(false);
+    });
+    test('<< merge keys are applied, with the line of the merged field', () => {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, 'p.yaml'), 'x-defaults: &d\n  hostPID: true\n---\n' + POD('p', '  <<: { hostNetwork: true }\n  hostIPC: false'));
+      const { report } = json(dir);
+      expect(report.findings.filter((f: any) => f.ruleId === 'HARDENED-PSS-001').map((f: any) => f.path)).toEqual(['spec.hostNetwork']);
+    });
+    test('"-" reads standard input', () => {
+      const entry = path.join(__dirname, '..', 'src', 'cli', 'index.ts');
+      const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', entry, 'check', '-'], { input: POD('from-stdin', '  hostPID: yes'), encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('Pod from-stdin  ((stdin):1)');
+      expect(r.stdout).toContain('HARDENED-PSS-001  at spec.hostPID (line 5)');
+    });
+    test('input past the documented size is refused with exit 2 and one line', () => {
+      const dir = tmp();
+      const big = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n  k: "' + 'x'.repeat(MAX_DOCUMENT_BYTES) + '"\n';
+      fs.writeFileSync(path.join(dir, 'big.yaml'), big);
+      const r = run(dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^cdk8s-hardened check: .*big\.yaml:1: a YAML document of 16\.0 MiB is larger than the 16\.0 MiB check reads per document; split it into smaller documents\n$/);
+      const many = tmp();
+      for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(many, `f${i}.yaml`), '# ' + 'x'.repeat(MAX_INPUT_BYTES / 4) + '\n');
+      const r2 = run(many);
+      expect(r2.code).toBe(2);
+      expect(r2.err.trim().split('\n')).toEqual([expect.stringMatching(/: more than the 32\.0 MiB check reads at once .*; check the files in smaller sets$/)]);
+      expect(MAX_INPUT_BYTES).toBe(32 * 1024 * 1024);
+    });
+    test('more objects than the documented limit: exit 2, one line; more findings than a report lists: counted, not listed', () => {
+      const dir = tmp();
+      const pod = (i: number) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec: {hostPID: true, containers: [{name: c, image: x}]}\n`;
+      fs.writeFileSync(path.join(dir, 'many.yaml'), Array.from({ length: MAX_OBJECTS + 1 }, (_, i) => pod(i)).join(''));
+      const r = run(dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^cdk8s-hardened check: .*many\.yaml:\d+: more than the 25,000 objects check reads at once; check the files in smaller sets\n$/);
+      const few = tmp();
+      fs.writeFileSync(path.join(few, 'few.yaml'), Array.from({ length: 1000 }, (_, i) => pod(i)).join(''));
+      const { code, report } = json(few);
+      expect(code).toBe(1);
+      expect(report.findings.length).toBe(MAX_LISTED_FINDINGS);
+      expect(report.summary.errors).toBeGreaterThan(MAX_LISTED_FINDINGS);
+      expect(report.summary.notListed).toBe(report.summary.errors + report.summary.warnings - MAX_LISTED_FINDINGS);
     });
   });
 

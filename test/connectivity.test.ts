@@ -243,7 +243,7 @@ describe('API token without a route to the API server', () => {
     expect(f).toHaveLength(1);
     expect(f[0].path).toBe('spec.template.spec.volumes[0]');
     expect(f[0].message).toBe('Deployment shop/op gets a projected API token (volume "kube-api-access"), but NetworkPolicy shop/op allows no egress to an address on 443 or 6443/TCP: its API calls cannot reach the API server');
-    expect(f[0].fix).toMatch(/^op\.connections\.allowTo\(NetworkPeer\.ipBlock\('<API server endpoint>\/32', \{ ports: \[6443\] \}\)\)/);
+    expect(f[0].fix).toMatch(/^op\.connections\.allowTo\(NetworkPeer\.apiServer\('<API server endpoint address>'\)\)/);
   });
 
   test('an ipBlock on the port, or an egress rule without peers, is a route', () => {

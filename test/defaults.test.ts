@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
-import { BatchJob, ClaimRetention, CompletionMode, ConcurrencyPolicy, HealthCheck, JobRestartPolicy, NetworkProtocol, SecureApp, ServiceType, SharedService, StatefulApp, StorageAccessMode, Worker } from '../src';
+import { BatchJob, ClaimRetention, NetworkPeer, CompletionMode, ConcurrencyPolicy, HealthCheck, JobRestartPolicy, NetworkProtocol, SecureApp, ServiceType, SharedService, StatefulApp, StorageAccessMode, Worker } from '../src';
 import * as kplus from 'cdk8s-plus-28';
 import { one, podSpec, synth } from './helpers/k8s';
 
@@ -41,9 +41,9 @@ function renderDefault(props: any = {}) {
 }
 
 test('every optional prop of the public interfaces documents a default', () => {
-  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity', 'ResolvedWritable']);
+  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity', 'ExposedApp', 'ResolvedWritable']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts', 'constructs/worker.ts', 'constructs/stateful-app.ts', 'constructs/shared-service.ts', 'hardening/placement.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts', 'constructs/worker.ts', 'constructs/stateful-app.ts', 'constructs/shared-service.ts', 'hardening/connections.ts', 'hardening/exposure.ts', 'hardening/placement.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
@@ -393,4 +393,48 @@ test('typed resource forms default to the string forms', () => {
   expect(resources.ContainerResources.ephemeralStorageResources).toBe('- `ephemeralStorage`');
   expect(renderDefault({ resources: { cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } } }).container.resources)
     .toEqual(renderDefault().container.resources);
+});
+
+const connections = documentedDefaults('hardening/connections.ts');
+const exposure = documentedDefaults('hardening/exposure.ts');
+const network = documentedDefaults('hardening/network.ts');
+
+test('ConnectionOptions, MetricsOptions, exposure and ApiServerPeerOptions defaults match the rendered objects', () => {
+  const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+  const peer = NetworkPeer.pods({ 'app.kubernetes.io/name': 'edge' });
+  const api = new SecureApp(chart, 'api', { name: 'api', image: 'ghcr.io/acme/api:1.0.0', port: 9090, metrics: { port: 9100, scraper: peer } });
+  const web = new SecureApp(chart, 'web', { name: 'web', image: 'ghcr.io/acme/web:1.0.0' });
+  web.connections.allowTo(api);
+  web.connections.allowTo(NetworkPeer.apiServer('10.0.0.10'));
+  web.exposeViaIngress({ host: 'web.example.com', controller: peer });
+  api.exposeViaHttpRoute({ gateway: { name: 'public' }, hostnames: ['api.example.com'], controller: peer });
+  const manifest = synth(chart);
+
+  expect(connections.ConnectionOptions.port).toMatch(/^- a workload's main port/);
+  expect(one(manifest, 'NetworkPolicy', 'web').spec.egress).toContainEqual(expect.objectContaining({ ports: [{ port: 9090, protocol: 'TCP' }] }));
+  expect(network.ApiServerPeerOptions.ports).toBe('[443, 6443]');
+  expect(one(manifest, 'NetworkPolicy', 'web').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [443, 6443].map(port => ({ port, protocol: 'TCP' })) });
+
+  expect(exposure.MetricsOptions.path).toBe(`"${one(manifest, 'ServiceMonitor').spec.endpoints[0].path}"`);
+  expect(exposure.MetricsOptions.monitorLabels).toMatch(/^- the app's labels only/);
+  expect(one(manifest, 'ServiceMonitor').metadata.labels).toEqual(one(manifest, 'Service', 'api').metadata.labels);
+
+  const ingress = one(manifest, 'Ingress').spec;
+  expect(exposure.IngressExposureOptions.path).toBe(`"${ingress.rules[0].http.paths[0].path}"`);
+  expect(exposure.IngressExposureOptions.className).toMatch(/^- the cluster's default IngressClass/);
+  expect(ingress.ingressClassName).toBeUndefined();
+  expect(exposure.IngressExposureOptions.tlsSecretName).toMatch(/^- no `tls` section/);
+  expect(ingress.tls).toBeUndefined();
+
+  const route = one(manifest, 'HTTPRoute').spec;
+  expect(exposure.HttpRouteExposureOptions.path).toBe(`"${route.rules[0].matches[0].path.value}"`);
+  expect(exposure.GatewayReference.namespace).toBe('- the app\'s namespace');
+  expect(route.parentRefs[0].namespace).toBe('shop');
+  expect(exposure.GatewayReference.sectionName).toMatch(/^- every listener/);
+  expect(route.parentRefs[0].sectionName).toBeUndefined();
+
+  expect(app.SecureAppProps.metrics).toBe('- none');
+  expect(worker.WorkerProps.metrics).toMatch(/^- none/);
+  expect(stateful.StatefulAppProps.metrics).toBe('- none');
+  expect(manifest.filter(o => o.kind === 'ServiceMonitor').map(o => o.metadata.name)).toEqual(['api']);
 });

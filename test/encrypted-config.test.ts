@@ -36,7 +36,7 @@ function sealedSecret(c: Chart): any {
 
 /** Pre-sealed as `cdk8s-hardened seal` would, for a given target. */
 function preSeal(value: string, namespace = 'shop', name = 'db-credentials', scope = SealingScope.STRICT): string {
-  return certificate().seal(Buffer.from(value), { namespace, name, scope });
+  return certificate().seal(value, { namespace, name, scope });
 }
 
 function thrown(fn: () => unknown): string {
@@ -110,7 +110,14 @@ describe('EncryptedConfig output', () => {
 
   test('binary values are sealed byte for byte', () => {
     const c = chart();
-    new EncryptedConfig(c, 'keystore', { certificate: certificate(), binaryValues: { 'token.bin': TOKEN } });
+    new EncryptedConfig(c, 'keystore', { certificate: certificate(), binaryValues: { 'token.bin': TOKEN.toString('base64') } });
+    const doc = sealedSecret(c);
+    expect(unseal(cert().privateKey, doc.spec.encryptedData['token.bin'], unsealLabel('strict', 'shop', 'keystore')).equals(TOKEN)).toBe(true);
+  });
+
+  test('a Buffer in binaryValues (the former type) is still sealed byte for byte', () => {
+    const c = chart();
+    new EncryptedConfig(c, 'keystore', { certificate: certificate(), binaryValues: { 'token.bin': TOKEN as unknown as string } });
     const doc = sealedSecret(c);
     expect(unseal(cert().privateKey, doc.spec.encryptedData['token.bin'], unsealLabel('strict', 'shop', 'keystore')).equals(TOKEN)).toBe(true);
   });
@@ -126,7 +133,7 @@ describe('EncryptedConfig output', () => {
       certificate: certificate(),
       sealedValues: { DB_USER: sealed },
       values: { DB_PASSWORD: PASSWORD },
-      binaryValues: { 'token.bin': TOKEN },
+      binaryValues: { 'token.bin': TOKEN.toString('base64') },
     });
     const doc = sealedSecret(mixed);
     expect(Object.keys(doc.spec.encryptedData)).toEqual(['DB_PASSWORD', 'DB_USER', 'token.bin']);
@@ -277,9 +284,10 @@ describe('bad input is refused with path, prop, value and fix', () => {
     ['non-RSA certificate', 'db', () => ({ ...good(), certificate: SealingCertificate.fromPem(ecCertificate().pem) }), /invalid certificate "<PEM text>": the certificate holds an ec key.*Fix: /],
     ['missing certificate file', 'db', () => ({ ...good(), certificate: SealingCertificate.fromFile('certs/nope.pem') }), /invalid certificate "certs\/nope.pem": cannot read the certificate file "certs\/nope.pem" \(ENOENT\).*Fix: fetch/],
     ['number in values', 'db', () => ({ ...good(), values: { PORT: 5432 as unknown as string } }), /invalid values.PORT <redacted>: is a number, not a string/],
-    ['Buffer in values', 'db', () => ({ ...good(), values: { KEY: Buffer.from(PASSWORD) as unknown as string } }), /invalid values.KEY <redacted>: is a Buffer, not a string.*Fix: give a string, or a Buffer in binaryValues/],
+    ['Buffer in values', 'db', () => ({ ...good(), values: { KEY: Buffer.from(PASSWORD) as unknown as string } }), /invalid values.KEY <redacted>: is a Buffer, not a string.*Fix: give a string, or binary data as base64 in binaryValues/],
     ['object in sealedValues', 'db', () => ({ sealedValues: { KEY: {} as unknown as string } }), /invalid sealedValues.KEY <redacted>: is an object, not a string/],
-    ['string in binaryValues', 'db', () => ({ ...good(), binaryValues: { 'k.bin': PASSWORD as unknown as Buffer } }), /invalid binaryValues.k.bin <redacted>: is a string, not a Buffer/],
+    ['text (not base64) in binaryValues', 'db', () => ({ ...good(), binaryValues: { 'k.bin': 'not base64!' } }), /invalid binaryValues.k.bin <redacted>: is not base64, not base64 bytes.*Fix: give the bytes as base64/],
+    ['number in binaryValues', 'db', () => ({ ...good(), binaryValues: { 'k.bin': 42 as unknown as string } }), /invalid binaryValues.k.bin <redacted>: is a number, not base64 bytes/],
     ['TLS without tls.key', 'db', () => ({ ...good(), type: SecretType.TLS, values: { 'tls.crt': 'c' } }), /invalid type "kubernetes.io\/tls": a kubernetes.io\/tls Secret needs the key\(s\) "tls.key".*Fix: add the key/],
     ['basic-auth without username or password', 'db', () => ({ ...good(), type: SecretType.BASIC_AUTH }), /needs at least one of the keys "username", "password"/],
     ['bad label key', 'db', () => ({ ...good(), labels: { 'team name': 'x' } }), /invalid labels key "team name"/],
@@ -311,7 +319,7 @@ describe('bad input is refused with path, prop, value and fix', () => {
     const config = new EncryptedConfig(c, 'db-credentials', {
       certificate: certificate(),
       values: { DB_PASSWORD: PASSWORD, DB_USER: USER },
-      binaryValues: { 'token.bin': TOKEN },
+      binaryValues: { 'token.bin': TOKEN.toString('base64') },
     });
     texts.push(app.synthYaml(), JSON.stringify(Testing.synth(c)), JSON.stringify(config.configBinding()));
     expect(texts.length).toBeGreaterThan(cases.length);
@@ -379,5 +387,48 @@ describe('envValue: a key as a cdk8s-plus EnvValue', () => {
     expect(message).toContain('it has "DB_PASSWORD", "DB_USER"');
     expect(message).not.toContain(PASSWORD);
     expect(message).not.toContain(USER);
+  });
+});
+
+describe('snapshots of an app that seals values at synth', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { format } = require('pretty-format');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SecureApp, HardenedTesting, CONFIG_CHECKSUM_ANNOTATION, SEALED_CHECKSUM_PLACEHOLDER } = require('../src');
+  const demo = () => SealingCertificate.fromFile(`${__dirname}/../certs/sealed-secrets-demo.pem`);
+  // Pre-sealed against the demo certificate for shop/db-credentials (examples/sealed-values.md).
+  const DEMO_DB_USER = /`DB_USER` \| `([^`]+)`/.exec(require('fs').readFileSync(`${__dirname}/../examples/sealed-values.md`, 'utf8'))![1];
+
+  /** A chart with one app using config sealed at synth and one using pre-sealed config. */
+  function synthShop(): any[] {
+    const c = chart();
+    const fresh = new EncryptedConfig(c, 'api-token', { certificate: demo(), values: { TOKEN: PASSWORD } });
+    const preSealed = new EncryptedConfig(c, 'db', { name: 'db-credentials', certificate: demo(), sealedValues: { DB_USER: DEMO_DB_USER } });
+    new SecureApp(c, 'web', { image: 'ghcr.io/acme/web:1.4.2', config: [fresh] });
+    new SecureApp(c, 'api', { image: 'ghcr.io/acme/api:3.2.1', config: [preSealed] });
+    return Testing.synth(c);
+  }
+  const checksumOf = (manifest: any[], name: string) =>
+    manifest.find(d => d.kind === 'Deployment' && d.metadata.name.startsWith(name)).spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+
+  test('the checksum of values sealed at synth changes on every synth, and the serializer masks it', () => {
+    const [a, b] = [synthShop(), synthShop()];
+    expect(checksumOf(a, 'shop-web')).not.toBe(checksumOf(b, 'shop-web')); // random ciphertext
+    const print = (m: any[]) => format(m, { plugins: [sealedSecretSerializer] });
+    expect(print(a)).toBe(print(b));
+    expect(print(a)).toContain(`"${CONFIG_CHECKSUM_ANNOTATION}": "${SEALED_CHECKSUM_PLACEHOLDER}"`);
+  });
+
+  test('a checksum of pre-sealed values is stable and stays in the snapshot', () => {
+    const manifest = synthShop();
+    const checksum = checksumOf(manifest, 'shop-api');
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(format(manifest, { plugins: [sealedSecretSerializer] })).toContain(checksum);
+    const template = manifest.find(d => d.kind === 'Deployment' && d.metadata.name.startsWith('shop-api')).spec.template.metadata;
+    expect(HardenedTesting.maskSealedChecksum(template)).toBe(template);
+  });
+
+  test('snapshot (stable across runs: sealed at synth with the demo certificate)', () => {
+    expect(synthShop()).toMatchSnapshot();
   });
 });

@@ -72,7 +72,27 @@ describe('example app (src/main.ts)', () => {
 
   test('the web app may reach the API server it has a token for', () => {
     const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
-    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] });
+    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] });
+  });
+
+  test('web is published through the public Gateway by an HTTPRoute, and only the Gateway\'s pods may connect to it', () => {
+    const route = charts.shop.find(o => o.kind === 'HTTPRoute');
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways' }]);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'web', port: 8080 }]);
+    const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
+    expect(np.spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } } }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('api and order-events serve metrics to Prometheus only (a ServiceMonitor and a PodMonitor)', () => {
+    expect(charts.shop.filter(o => o.kind === 'ServiceMonitor').map(o => o.spec.selector.matchLabels['app.kubernetes.io/instance'])).toEqual(['api']);
+    expect(charts.shop.filter(o => o.kind === 'PodMonitor').map(o => o.spec.selector.matchLabels['app.kubernetes.io/instance'])).toEqual(['order-events']);
+    const prometheus = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const np = (name: string) => charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+    expect(np('api').spec.ingress).toContainEqual({ from: [prometheus], ports: [{ port: 9100, protocol: 'TCP' }] });
+    expect(np('order-events').spec.ingress).toEqual([{ from: [prometheus], ports: [{ port: 9464, protocol: 'TCP' }] }]);
   });
 
   test('a one-off migration Job and a nightly CronJob in the BATCH class', () => {
@@ -106,10 +126,10 @@ describe('example app (src/main.ts)', () => {
     expect(np.spec.egress).toContainEqual({ to: [self], ports: [{ protocol: 'TCP', port: 5432 }] });
   });
 
-  test('the order-events worker: no Service, no ingress, reaches the database; its init container and sidecar', () => {
+  test('the order-events worker: no Service, no ingress but metrics, reaches the database; its init container and sidecar', () => {
     expect(charts.shop.some(o => o.kind === 'Service' && o.metadata.name === 'order-events')).toBe(false);
     const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'order-events');
-    expect(np.spec.ingress).toBeUndefined();
+    expect(np.spec.ingress.map((r: any) => r.ports)).toEqual([[{ port: 9464, protocol: 'TCP' }]]);
     expect(np.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders-db', 'app.kubernetes.io/instance': 'orders-db' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }], ports: [{ port: 5432, protocol: 'TCP' }] });
     const spec = podSpec(charts.shop.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-events'));
     expect(spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-db']);

@@ -373,7 +373,7 @@ describe('subjects', () => {
     ['group', 'system:unauthenticated', 'anyone who can reach the API server'],
     ['user', 'system:anonymous', 'anyone who can reach the API server'],
     ['group', 'system:serviceaccounts', 'every ServiceAccount of every namespace'],
-    ['group', 'system:serviceaccounts:shop', 'ServiceAccounts through their user or group name'],
+    ['group', 'system:serviceaccounts:shop', 'every ServiceAccount of the namespace shop'],
     ['user', 'system:serviceaccount:shop:web', 'ServiceAccounts through their user or group name'],
     ['group', 'system:nodes', 'belong to Kubernetes itself'],
     ['user', 'system:kube-controller-manager', 'belong to Kubernetes itself'],
@@ -655,13 +655,30 @@ describe('inside a HardenedChart (the synth-time policy gate)', () => {
     expect(c.policyReport().errors).toBe(0);
   });
 
-  test('an acknowledged risk the gate does not flag adds no gate acknowledgement (it would be unused)', () => {
+  test('one risk model: every risk NamespaceRole refuses is a gate finding, acknowledged here and there with the same reason', () => {
     const c = gated({
       rules: [rule(['apps'], ['deployments'], ['patch'])],
       acknowledge: [{ ruleId: RbacRisk.WORKLOADS, reason: 'the deploy bot rolls out new image tags' }],
     });
     expect(() => synth(c)).not.toThrow();
-    expect(one(synth(c), 'Role').metadata.annotations['hardened.cdk8s.io/acknowledged']).toBeUndefined();
+    expect(one(synth(c), 'Role').metadata.annotations['hardened.cdk8s.io/acknowledged']).toBe('HARDENED-RBAC-006: HARDENED-RBAC-WORKLOADS: the deploy bot rolls out new image tags');
+  });
+
+  test.each([
+    [RbacRisk.SECRETS, rule([''], ['secrets'], ['list'])],
+    [RbacRisk.WORKLOADS, rule(['apps'], ['deployments'], ['patch'])],
+    [RbacRisk.EXEC, rule([''], ['pods/portforward'], ['create'])],
+    [RbacRisk.EXEC, rule([''], ['pods/ephemeralcontainers'], ['patch'])],
+    [RbacRisk.PROXY, rule([''], ['services/proxy'], ['get'])],
+    [RbacRisk.TOKEN, rule([''], ['secrets'], ['create'])],
+    [RbacRisk.RBAC_WRITE, rule(['rbac.authorization.k8s.io'], ['rolebindings'], ['create'])],
+  ])('%s: the same rule written as a raw Role fails the gate', (risk, r) => {
+    expect(() => gated({ rules: [r] })).toThrow(risk);
+    const chart = new HardenedChart(Testing.app(), 'raw', { namespace: 'shop', printWarnings: false });
+    new ApiObject(chart, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' }, rules: [r] });
+    const report = chart.policyReport();
+    expect(report.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.message).join('\n')).toMatch(/rules\[0\]: /);
+    expect(report.errors).toBeGreaterThan(0);
   });
 });
 

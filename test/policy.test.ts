@@ -130,6 +130,52 @@ const CASES: Case[] = [
   { rule: 'HARDENED-HPA-001', what: 'replicas with an HPA', bad: (s) => { find(s, 'Deployment').spec.replicas = 3; }, good: (s) => { s.splice(s.indexOf(find(s, 'HorizontalPodAutoscaler')), 1); find(s, 'Deployment').spec.replicas = 3; }, path: 'spec.replicas' },
   { rule: 'HARDENED-HPA-002', what: 'HPA minReplicas 1', bad: (s) => { find(s, 'HorizontalPodAutoscaler').spec.minReplicas = 1; } },
   { rule: 'HARDENED-NS-001', what: 'Namespace without enforce label', bad: (s) => { find(s, 'Namespace').metadata.labels = {}; } },
+  // ---- issue #10: RBAC that NamespaceRole refuses (one risk model)
+  { rule: 'HARDENED-RBAC-004', what: 'get on every Secret (no resourceNames)', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }); }, good: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['db'] }); }, path: 'rules[1]' },
+  { rule: 'HARDENED-RBAC-004', what: 'watch secrets through a wildcard group', bad: (s) => { role(s).rules.push({ apiGroups: ['*'], resources: ['secrets'], verbs: ['watch'] }); } },
+  { rule: 'HARDENED-RBAC-005', what: 'pods/portforward', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] }); } },
+  { rule: 'HARDENED-RBAC-005', what: 'patch pods/ephemeralcontainers', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] }); }, good: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['get'] }); } },
+  { rule: 'HARDENED-RBAC-005', what: 'pods/* subresources', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/*'], verbs: ['get'] }); } },
+  { rule: 'HARDENED-RBAC-006', what: 'patch deployments', bad: (s) => { role(s).rules.push({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['patch'] }); }, good: (s) => { role(s).rules.push({ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] }); } },
+  { rule: 'HARDENED-RBAC-006', what: 'update statefulsets', bad: (s) => { role(s).rules.push({ apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['update'] }); } },
+  { rule: 'HARDENED-RBAC-006', what: 'create jobs', bad: (s) => { role(s).rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] }); } },
+  { rule: 'HARDENED-RBAC-007', what: 'create secrets (token Secrets)', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }); }, good: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }); } },
+  { rule: 'HARDENED-RBAC-007', what: 'patch secrets', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['patch'] }); } },
+  { rule: 'HARDENED-RBAC-008', what: 'system:serviceaccounts', bad: (s) => { binding(s).subjects.push({ kind: 'Group', name: 'system:serviceaccounts' }); } },
+  { rule: 'HARDENED-RBAC-008', what: 'system:serviceaccounts:<namespace>', bad: (s) => { binding(s).subjects.push({ kind: 'Group', name: 'system:serviceaccounts:app' }); }, good: (s) => { binding(s).subjects.push({ kind: 'Group', name: 'app-developers' }); } },
+  { rule: 'HARDENED-RBAC-010', what: 'services/proxy', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['services/proxy'], verbs: ['get'] }); }, good: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }); } },
+  { rule: 'HARDENED-RBAC-010', what: 'pods/proxy', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['pods/proxy'], verbs: ['create'] }); } },
+  { rule: 'HARDENED-RBAC-010', what: '*/proxy', bad: (s) => { role(s).rules.push({ apiGroups: [''], resources: ['*/proxy'], verbs: ['get'] }); } },
+  { rule: 'HARDENED-RBAC-011', what: 'create rolebindings', bad: (s) => { role(s).rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] }); }, good: (s) => { role(s).rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get'] }); } },
+  { rule: 'HARDENED-RBAC-011', what: 'patch roles', bad: (s) => { role(s).rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['patch'] }); } },
+  { rule: 'HARDENED-RBAC-012', what: 'RoleBinding to the built-in admin ClusterRole', bad: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }; }, good: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }; }, path: 'roleRef.name' },
+  { rule: 'HARDENED-RBAC-012', what: 'RoleBinding to the built-in edit ClusterRole', bad: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }; } },
+  { rule: 'HARDENED-RBAC-012', what: 'RoleBinding to a ClusterRole the output does not define', bad: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'some-operator' }; }, good: (s) => { binding(s).roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'some-operator' }; s.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'some-operator' }, rules: [] }); } },
+  // ---- issue #10: secrets beyond Secret objects
+  { rule: 'HARDENED-SEC-002', what: 'literal DB_PASS', bad: (s) => { ctr(s).env = [{ name: 'DB_PASS', value: 'hunter2' }]; }, good: (s) => { ctr(s).env = [{ name: 'DB_HOST', value: 'db' }]; } },
+  { rule: 'HARDENED-SEC-002', what: 'literal PGPASS', bad: (s) => { ctr(s).env = [{ name: 'PGPASS', value: 'hunter2' }]; } },
+  { rule: 'HARDENED-SEC-002', what: 'literal JWT_SIGNING_KEY', bad: (s) => { ctr(s).env = [{ name: 'JWT_SIGNING_KEY', value: 'k3y' }]; } },
+  { rule: 'HARDENED-SEC-002', what: 'a password inside a URL', bad: (s) => { ctr(s).env = [{ name: 'DATABASE_URL', value: 'postgres://user:secret@host/db' }]; }, good: (s) => { ctr(s).env = [{ name: 'DATABASE_URL', value: 'postgres://user@host/db' }]; } },
+  { rule: 'HARDENED-SEC-004', what: 'ServiceAccount token Secret', bad: add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 't', namespace: 'app', annotations: { 'kubernetes.io/service-account.name': 'web' } }, type: 'kubernetes.io/service-account-token' }), good: add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 't', namespace: 'app' }, type: 'kubernetes.io/tls' }), path: 'type' },
+  { rule: 'HARDENED-SEC-005', what: 'ConfigMap holding a private key', bad: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { 'tls.key': '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n' } }), good: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { 'tls.crt': '-----BEGIN CERTIFICATE-----\nMIIE\n-----END CERTIFICATE-----\n', 'LOG_LEVEL': 'info', 'app.ini': '[db]\npassword_file = /run/secrets/db\n' } }), path: 'data["tls.key"]' },
+  { rule: 'HARDENED-SEC-005', what: 'ConfigMap with a password line in a config file', bad: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { 'app.ini': '[db]\nhost = db\npassword = hunter2\n' } }) },
+  { rule: 'HARDENED-SEC-005', what: 'ConfigMap with a password in a URL', bad: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { DATABASE_URL: 'mysql://root:toor@db:3306/app' } }) },
+  { rule: 'HARDENED-SEC-005', what: 'ConfigMap with a DB_PASS key', bad: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { DB_PASS: 'hunter2' } }) },
+  { rule: 'HARDENED-SEC-005', what: 'ConfigMap binaryData holding a private key', bad: add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, binaryData: { key: Buffer.from('-----BEGIN EC PRIVATE KEY-----\nabc\n').toString('base64') } }) },
+  // ---- issue #10: cluster-wide damage beyond pods
+  { rule: 'HARDENED-ADM-001', what: 'ValidatingWebhookConfiguration sending Secrets to a URL', bad: add({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'w' }, webhooks: [{ name: 'w.example.com', clientConfig: { url: 'https://collector.example.com/' }, rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }], sideEffects: 'None', admissionReviewVersions: ['v1'] }] }), path: 'webhooks[0].clientConfig.url' },
+  { rule: 'HARDENED-ADM-001', what: 'MutatingWebhookConfiguration rewriting pods', bad: add({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'm' }, webhooks: [{ name: 'm.example.com', clientConfig: { service: { namespace: 'app', name: 'web' } }, rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }], sideEffects: 'None', admissionReviewVersions: ['v1'] }] }) },
+  { rule: 'HARDENED-ADM-001', what: 'a webhook configuration with no webhooks yet', bad: add({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'm' } }), good: add({ apiVersion: 'example.com/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'm' } }) },
+  { rule: 'HARDENED-PV-001', what: 'hostPath PersistentVolume pre-bound to the app\'s claim', bad: add({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'root' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/' }, claimRef: { namespace: 'app', name: 'data' } } }), good: add({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'csi' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-1' } } }), path: 'spec.hostPath' },
+  { rule: 'HARDENED-PV-001', what: 'local PersistentVolume', bad: add({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'local' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], local: { path: '/var/lib/kubelet' }, nodeAffinity: {} } }) },
+  { rule: 'HARDENED-SVC-001', what: 'Service externalIPs (CVE-2020-8554)', bad: (s) => { find(s, 'Service').spec.externalIPs = ['8.8.8.8']; }, good: (s) => { find(s, 'Service').spec.externalIPs = []; }, path: 'spec.externalIPs' },
+  { rule: 'HARDENED-SVC-001', what: 'externalIPs on a LoadBalancer Service', bad: (s) => { find(s, 'Service').spec.type = 'LoadBalancer'; find(s, 'Service').spec.externalIPs = ['10.0.0.10']; } },
+  { rule: 'HARDENED-SVC-002', what: 'NodePort Service', bad: (s) => { find(s, 'Service').spec.type = 'NodePort'; }, good: (s) => { find(s, 'Service').spec.type = 'ClusterIP'; }, path: 'spec.type' },
+  { rule: 'HARDENED-SVC-002', what: 'LoadBalancer Service', bad: (s) => { find(s, 'Service').spec.type = 'LoadBalancer'; } },
+  // ---- issue #10: pod templates inside custom resources are found by shape
+  { rule: 'HARDENED-PSS-002', what: 'privileged pod template in an Argo Rollout', bad: add({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r', namespace: 'app' }, spec: { template: { metadata: { labels: LABELS }, spec: { ...podSpec(), containers: [{ ...container(), securityContext: { ...container().securityContext, privileged: true } }] } } } }), good: add({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r', namespace: 'app' }, spec: { template: { metadata: { labels: LABELS }, spec: podSpec() } } }), path: 'spec.template.spec.containers[0].securityContext.privileged' },
+  { rule: 'HARDENED-PSS-001', what: 'hostPID pod template in a Knative Service', bad: add({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'k', namespace: 'app' }, spec: { template: { spec: { ...podSpec(), hostPID: true } } } }), path: 'spec.template.spec.hostPID' },
+  { rule: 'HARDENED-PSS-101', what: 'hostPath volume in an operator CR with a nested pod spec', bad: add({ apiVersion: 'example.com/v1', kind: 'Database', metadata: { name: 'db', namespace: 'app' }, spec: { instances: [{ podSpec: { ...podSpec(), volumes: [{ name: 'root', hostPath: { path: '/' } }] } }] } }), path: 'spec.instances[0].podSpec.volumes[0].hostPath' },
 ];
 
 describe('the compliant set', () => {
@@ -213,10 +259,13 @@ describe('Pod Security Standards on every pod-bearing kind', () => {
     expect(paths.some((p) => p.includes('ephemeralContainers[0].securityContext.runAsUser'))).toBe(true);
   });
 
-  test('an apps/v1 kind in another API group is not a pod', () => {
+  test('a kind of another API group that carries a pod template is checked by shape (custom resources)', () => {
     const o = wrap('Deployment', insecure());
     o.apiVersion = 'example.com/v1';
-    expect(check([o]).findings).toEqual([]);
+    expect(ids(check([o], { packs: [PolicyPack.POD_SECURITY_BASELINE] })).length).toBeGreaterThan(0);
+    const ok = wrap('Deployment', podSpec());
+    ok.apiVersion = 'example.com/v1';
+    expect(ids(check([ok], { packs: [PolicyPack.POD_SECURITY_RESTRICTED] }))).toEqual([]);
   });
 
   test('Windows pods are exempt from the Linux-only restricted controls from v1.25', () => {

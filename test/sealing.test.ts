@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SealingCertificate } from '../src/sealing/certificate';
 import { checkSealedValue, encryptionLabel, SealingError, SealingScope } from '../src/sealing/seal';
-import { makeCertificate } from './helpers/certificates';
+import { makeCertificate, rsaParts, rsaSpki } from './helpers/certificates';
 import { controllerCertificate, ecCertificate, expiredCertificate, futureCertificate, otherCertificate } from './helpers/keys';
 import { unseal, unsealLabel } from './helpers/unseal';
 
@@ -30,7 +30,7 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
     ['namespace-wide', SealingScope.NAMESPACE_WIDE, unsealLabel('namespace-wide', 'shop')],
     ['cluster-wide', SealingScope.CLUSTER_WIDE, unsealLabel('cluster-wide')],
   ])('round trip with %s scope', (_, scope, label) => {
-    const sealed = sealing.seal(Buffer.from(PLAINTEXT), {
+    const sealed = sealing.seal(PLAINTEXT, {
       scope,
       namespace: scope === SealingScope.CLUSTER_WIDE ? undefined : 'shop',
       name: scope === SealingScope.STRICT ? 'db-credentials' : undefined,
@@ -39,7 +39,7 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
   });
 
   test('layout: uint16 RSA length, RSA block, AES-GCM body, 16-byte tag; padded base64', () => {
-    const sealed = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const sealed = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     expect(sealed).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(sealed.length % 4).toBe(0);
     const bytes = Buffer.from(sealed, 'base64');
@@ -55,28 +55,28 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
   });
 
   test('a value sealed for one name/namespace does not unseal under another (the label binds it)', () => {
-    const strict = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const strict = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     expect(() => unseal(cert.privateKey, strict, unsealLabel('strict', 'shop', 'other'))).toThrow();
     expect(() => unseal(cert.privateKey, strict, unsealLabel('strict', 'other', 'db'))).toThrow();
     expect(() => unseal(cert.privateKey, strict, unsealLabel('namespace-wide', 'shop'))).toThrow();
     expect(() => unseal(cert.privateKey, strict, unsealLabel('cluster-wide'))).toThrow();
 
-    const nsWide = sealing.seal(Buffer.from(PLAINTEXT), { scope: SealingScope.NAMESPACE_WIDE, namespace: 'shop' });
+    const nsWide = sealing.seal(PLAINTEXT, { scope: SealingScope.NAMESPACE_WIDE, namespace: 'shop' });
     expect(() => unseal(cert.privateKey, nsWide, unsealLabel('namespace-wide', 'other'))).toThrow();
     expect(() => unseal(cert.privateKey, nsWide, unsealLabel('strict', 'shop', 'db'))).toThrow();
 
-    const clusterWide = sealing.seal(Buffer.from(PLAINTEXT), { scope: SealingScope.CLUSTER_WIDE });
+    const clusterWide = sealing.seal(PLAINTEXT, { scope: SealingScope.CLUSTER_WIDE });
     expect(() => unseal(cert.privateKey, clusterWide, unsealLabel('namespace-wide', 'shop'))).toThrow();
   });
 
   test('a value sealed for one controller does not unseal with another key', () => {
-    const sealed = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const sealed = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     expect(() => unseal(otherCertificate().privateKey, sealed, unsealLabel('strict', 'shop', 'db'))).toThrow();
   });
 
   test('every seal uses a fresh AES key: the same value never seals the same twice', () => {
-    const a = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
-    const b = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const a = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
+    const b = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     expect(a).not.toBe(b);
   });
 
@@ -85,14 +85,14 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const large = crypto.randomBytes(100_000);
     for (const value of [all, Buffer.alloc(0), large]) {
-      const sealed = sealing.seal(value, { namespace: 'shop', name: 'db' });
+      const sealed = sealing.sealBase64(value.toString('base64'), { namespace: 'shop', name: 'db' });
       expect(unseal(cert.privateKey, sealed, label).equals(value)).toBe(true);
     }
   });
 
   test('a 4096-bit controller key gives a 512-byte RSA block', () => {
     const big = makeCertificate({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 4096 }) });
-    const sealed = SealingCertificate.fromPem(big.pem).seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const sealed = SealingCertificate.fromPem(big.pem).seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     expect(Buffer.from(sealed, 'base64').readUInt16BE(0)).toBe(512);
     expect(unseal(big.privateKey, sealed, unsealLabel('strict', 'shop', 'db')).toString()).toBe(PLAINTEXT);
   });
@@ -109,12 +109,12 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
     const values = [Buffer.from(PLAINTEXT), Buffer.from([0, 1, 2, 255, 254]), Buffer.alloc(0)];
     const cases: { label: string; value: string; plaintext?: Buffer }[] = [];
     for (const v of values) {
-      cases.push({ label: 'shop/db', value: sealing.seal(v, { namespace: 'shop', name: 'db' }), plaintext: v });
-      cases.push({ label: 'shop', value: sealing.seal(v, { scope: SealingScope.NAMESPACE_WIDE, namespace: 'shop' }), plaintext: v });
-      cases.push({ label: '', value: sealing.seal(v, { scope: SealingScope.CLUSTER_WIDE }), plaintext: v });
+      cases.push({ label: 'shop/db', value: sealing.sealBase64(v.toString('base64'), { namespace: 'shop', name: 'db' }), plaintext: v });
+      cases.push({ label: 'shop', value: sealing.sealBase64(v.toString('base64'), { scope: SealingScope.NAMESPACE_WIDE, namespace: 'shop' }), plaintext: v });
+      cases.push({ label: '', value: sealing.sealBase64(v.toString('base64'), { scope: SealingScope.CLUSTER_WIDE }), plaintext: v });
     }
     // The wrong name, the wrong namespace, and a strict value read as cluster-wide must fail.
-    const strict = sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+    const strict = sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
     cases.push({ label: 'shop/other', value: strict }, { label: 'other/db', value: strict }, { label: '', value: strict });
     const out = JSON.parse(execFileSync('python3', [path.join(__dirname, 'helpers', 'unseal.py')], {
       input: JSON.stringify({ key: cert.privateKey.export({ type: 'pkcs8', format: 'pem' }), items: cases.map(c => ({ label: c.label, value: c.value })) }),
@@ -139,7 +139,7 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
     try {
       const keyFile = path.join(dir, 'key.pem');
       fs.writeFileSync(keyFile, cert.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-      const sealed = Buffer.from(sealing.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' }), 'base64');
+      const sealed = Buffer.from(sealing.seal(PLAINTEXT, { namespace: 'shop', name: 'db' }), 'base64');
       const rsaLength = sealed.readUInt16BE(0);
       const rsaFile = path.join(dir, 'rsa.bin');
       fs.writeFileSync(rsaFile, sealed.subarray(2, 2 + rsaLength));
@@ -158,12 +158,12 @@ describe('hybrid encryption (sealed-secrets layout)', () => {
   });
 
   test('strict and namespace-wide scope refuse a missing namespace or name', () => {
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), { namespace: 'shop' })).problem).toMatch(/strict scope .* no name was given/);
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), { name: 'db' })).problem).toMatch(/no namespace was given/);
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), {})).problem).toMatch(/neither was given/);
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), { scope: SealingScope.NAMESPACE_WIDE })).problem).toMatch(/namespace-wide/);
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), { namespace: 'Shop', name: 'db' })).problem).toMatch(/DNS-1123 label/);
-    expect(sealingError(() => sealing.seal(Buffer.from('x'), { namespace: 'shop', name: 'DB_' })).problem).toMatch(/DNS-1123 subdomain/);
+    expect(sealingError(() => sealing.seal('x', { namespace: 'shop' })).problem).toMatch(/strict scope .* no name was given/);
+    expect(sealingError(() => sealing.seal('x', { name: 'db' })).problem).toMatch(/no namespace was given/);
+    expect(sealingError(() => sealing.seal('x', {})).problem).toMatch(/neither was given/);
+    expect(sealingError(() => sealing.seal('x', { scope: SealingScope.NAMESPACE_WIDE })).problem).toMatch(/namespace-wide/);
+    expect(sealingError(() => sealing.seal('x', { namespace: 'Shop', name: 'db' })).problem).toMatch(/DNS-1123 label/);
+    expect(sealingError(() => sealing.seal('x', { namespace: 'shop', name: 'DB_' })).problem).toMatch(/DNS-1123 subdomain/);
   });
 });
 
@@ -231,7 +231,7 @@ describe('SealingCertificate', () => {
       const fromPem = SealingCertificate.fromFile(pemFile);
       expect(fromPem.source).toBe(pemFile);
       // The first certificate of a bundle is used, as kubeseal does.
-      const sealed = fromPem.seal(Buffer.from(PLAINTEXT), { namespace: 'shop', name: 'db' });
+      const sealed = fromPem.seal(PLAINTEXT, { namespace: 'shop', name: 'db' });
       expect(unseal(controllerCertificate().privateKey, sealed, unsealLabel('strict', 'shop', 'db')).toString()).toBe(PLAINTEXT);
       expect(() => SealingCertificate.fromFile(derFile).validate()).not.toThrow();
 
@@ -244,7 +244,7 @@ describe('SealingCertificate', () => {
 });
 
 describe('checkSealedValue', () => {
-  const valid = SealingCertificate.fromPem(controllerCertificate().pem).seal(Buffer.from('v'), { namespace: 'shop', name: 'db' });
+  const valid = SealingCertificate.fromPem(controllerCertificate().pem).seal('v', { namespace: 'shop', name: 'db' });
 
   test('accepts real ciphertext', () => {
     expect(checkSealedValue(valid)).toBeUndefined();
@@ -261,5 +261,74 @@ describe('checkSealedValue', () => {
     const result = checkSealedValue(value);
     expect(result).toMatch(problem);
     if (value.length > 0) expect(result).not.toContain(value);
+  });
+});
+
+describe('SealingCertificate.seal and sealBase64 (jsii-compatible signatures)', () => {
+  const sealing = () => SealingCertificate.fromPem(controllerCertificate().pem);
+  const label = () => unsealLabel('strict', 'shop', 'db');
+
+  test('seal() seals the UTF-8 bytes of a string', () => {
+    const sealed = sealing().seal('grüße', { namespace: 'shop', name: 'db' });
+    expect(unseal(controllerCertificate().privateKey, sealed, label()).toString('utf8')).toBe('grüße');
+  });
+
+  test('seal() still seals a Buffer (the former signature) as it is', () => {
+    const bytes = Buffer.from([0, 255, 10]);
+    const sealed = sealing().seal(bytes as unknown as string, { namespace: 'shop', name: 'db' });
+    expect(unseal(controllerCertificate().privateKey, sealed, label()).equals(Buffer.from([0, 255, 10]))).toBe(true);
+  });
+
+  test('sealBase64() seals the decoded bytes, and refuses text that is not base64', () => {
+    const bytes = Buffer.from([0, 1, 254, 255]);
+    const sealed = sealing().sealBase64(bytes.toString('base64'), { namespace: 'shop', name: 'db' });
+    expect(unseal(controllerCertificate().privateKey, sealed, label()).equals(bytes)).toBe(true);
+    const error = (() => { try { sealing().sealBase64('not base64!', { namespace: 'shop', name: 'db' }); } catch (e) { return e; } return undefined; })();
+    expect(error).toBeInstanceOf(SealingError);
+    expect((error as SealingError).problem).toMatch(/not base64/);
+  });
+
+  test('seal() of a number is a SealingError, not a TypeError', () => {
+    expect(() => sealing().seal(42 as unknown as string, { namespace: 'shop', name: 'db' })).toThrow(/the value to seal is number, not a string/);
+  });
+
+  test('SealingError from the package entry is the class the library throws', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const entry = require('../src');
+    expect(entry.SealingError).toBe(SealingError);
+    expect(() => sealing().seal('x', { namespace: 'shop' })).toThrow(entry.SealingError);
+  });
+});
+
+describe('unsound RSA keys are refused (issue #10)', () => {
+  const { n, e } = rsaParts(controllerCertificate().publicKey);
+  const forged = (modulus: Buffer, exponent: Buffer) => SealingCertificate.fromPem(makeCertificate({ spki: rsaSpki(modulus, exponent) }).pem);
+  const even = Buffer.from(n);
+  even[even.length - 1] &= 0xfe;
+  test.each([
+    ['exponent 1 (the "ciphertext" is the plaintext)', n, Buffer.from([1]), /public exponent is not an odd number of at least 3/],
+    ['exponent 2', n, Buffer.from([2]), /public exponent is not an odd number of at least 3/],
+    ['even exponent 65536', n, Buffer.from([1, 0, 0]), /public exponent is not an odd number of at least 3/],
+    ['even modulus', even, e, /RSA modulus is even/],
+    ['1024-bit modulus', n.subarray(0, 128), e, /1024-bit RSA key; at least 2048 bits are required/],
+  ])('%s', (_what, modulus, exponent, message) => {
+    const cert = forged(modulus as Buffer, exponent as Buffer);
+    let error: unknown;
+    try {
+      cert.validate();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SealingError);
+    const text = (error as Error).message;
+    expect(text).toMatch(message as RegExp);
+    // never a key value: no modulus bytes in any encoding
+    for (const enc of ['hex', 'base64', 'base64url'] as const) expect(text).not.toContain((modulus as Buffer).subarray(8, 24).toString(enc));
+    expect(() => cert.seal('hunter2', { namespace: 'shop', name: 'db' })).toThrow(SealingError);
+  });
+  test('exponent 3 and 65537 are sound', () => {
+    const k3 = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+    expect(() => SealingCertificate.fromPem(makeCertificate({ keyPair: k3 }).pem).validate()).not.toThrow();
+    expect(() => forged(n, e).validate()).not.toThrow();
   });
 });

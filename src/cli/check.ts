@@ -5,20 +5,27 @@
  * Exit status: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable input or
  * usage error (bad YAML, missing path, no Kubernetes documents).
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { Document, isNode, LineCounter, parseAllDocuments, YAMLError } from 'yaml';
 import { ACK_ANNOTATION, parseAcknowledgements } from '../policy/acknowledgements';
 import { AcknowledgementScope, evaluatePolicy, objectRef, PolicyReport } from '../policy/engine';
 import { parsePssVersion } from '../policy/k8s';
-import { Finding, PathSegment, PolicyObject, PolicyRule, RuleSeverity } from '../policy/model';
+import { Finding, PathSegment, PolicyRule, RuleSeverity } from '../policy/model';
 import { ALL_RULES, findRule, INVALID_ACKNOWLEDGEMENT, PolicyPack, resolveRules } from '../policy/registry';
 import { renderReport } from '../policy/report';
+import { InputError, LoadedObject, ManifestReader, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECTS } from './manifests';
+
+/** Findings listed in a report; more are counted in the summary (and the exit status) only. */
+export const MAX_LISTED_FINDINGS = 10_000;
 
 const USAGE = `usage: cdk8s-hardened check <path> [options]
 
-Checks every *.yaml, *.yml and *.json file under <path> (or the file <path>) against the
-HardenedChart policy rules.
+Checks every *.yaml, *.yml and *.json file under <path> (or the file <path>, or standard input
+for "-") against the HardenedChart policy rules. It reads what \`kubectl apply -f <path> -R\`
+reads: hidden files and folders and node_modules too; YAML 1.1 as kubectl does (yes/no/on/off/y/n
+are booleans, << merge keys apply); every item of a list (any object with "items").
+It reads at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB and ${MAX_OBJECTS.toLocaleString('en-US')} objects in total, and ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB per YAML
+document; more is refused (exit status 2). A report lists at most ${MAX_LISTED_FINDINGS.toLocaleString('en-US')} findings; the
+summary and the exit status count them all.
 
 options:
   --format text|json|sarif   output format (default: text); sarif is SARIF 2.1.0
@@ -28,106 +35,20 @@ options:
   -h, --help                 show this help
 
 Acknowledged rules: a "${ACK_ANNOTATION}" annotation on an object, with entries
-"<rule id>: <reason>" separated by "; " (reason of at least 10 characters), suppresses those
-rules on that object; every acknowledgement is listed in the report.
+"<rule id>: <reason>" separated by "; " (a reason of at least 10 visible characters; "\\;" is a
+";" inside a reason), suppresses those rules on that object; every acknowledgement is listed in
+the report.
 
 exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input or usage error
 `;
 
-/** Thrown for input we cannot read: reported as one line, exit status 2. */
-export class InputError extends Error {}
+export { InputError, LoadedObject } from './manifests';
 
-/** A document read from a file. */
-export interface LoadedObject extends PolicyObject {
-  readonly file: string;
-  readonly line: number;
-  /** Locates a field of this object: line and column (1-based). */
-  locate(segments: PathSegment[]): { line: number; column: number };
-}
-
-function listFiles(target: string): string[] {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(target);
-  } catch {
-    throw new InputError(`${target}: no such file or directory`);
-  }
-  if (st.isFile()) return [target];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      throw new InputError(`${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(p);
-    }
-  };
-  walk(target);
-  return out;
-}
-
-export function loadFile(file: string, display: string): { objects: LoadedObject[]; skipped: number } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${display}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const lineCounter = new LineCounter();
-  let docs: Document.Parsed[];
-  try {
-    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch (e) {
-    throw new InputError(`${display}: not valid YAML: ${(e as Error).message}`);
-  }
-  const objects: LoadedObject[] = [];
-  let skipped = 0;
-  for (const doc of docs) {
-    const err: YAMLError | undefined = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new InputError(`${display}:${pos.line}:${pos.col}: not valid YAML: ${first}`);
-    }
-    let js: any;
-    try {
-      js = doc.toJS({ maxAliasCount: 1000 });
-    } catch (e) {
-      throw new InputError(`${display}: not valid YAML: ${(e as Error).message}`);
-    }
-    if (js === null || js === undefined) continue;
-    const lineOf = (segments: PathSegment[]) => {
-      for (let n = segments.length; n >= 0; n--) {
-        const node = doc.getIn(segments.slice(0, n), true);
-        if (isNode(node) && node.range) {
-          const p = lineCounter.linePos(node.range[0]);
-          return { line: p.line, column: p.col };
-        }
-      }
-      return { line: 1, column: 1 };
-    };
-    const push = (json: any, prefix: PathSegment[]) => {
-      if (json === null || typeof json !== 'object' || Array.isArray(json) || typeof json.kind !== 'string' || typeof json.apiVersion !== 'string') {
-        skipped++;
-        return;
-      }
-      const line = lineOf(prefix).line;
-      objects.push({ json, file: display, line, origin: `${display}:${line}`, locate: (segs) => lineOf([...prefix, ...segs]) });
-    };
-    if (js && typeof js === 'object' && typeof js.kind === 'string' && /List$/.test(js.kind) && Array.isArray(js.items)) {
-      js.items.forEach((item: any, j: number) => push(item, ['items', j]));
-    } else {
-      push(js, []);
-    }
-  }
-  return { objects, skipped };
+/** Reads one file (or `-`, standard input) as `check` does. */
+export function loadFile(file: string, display?: string): { objects: LoadedObject[]; skipped: number } {
+  const reader = new ManifestReader();
+  reader.read(file, display);
+  return { objects: reader.objects, skipped: reader.skipped };
 }
 
 interface Options { target?: string; format: 'text' | 'json' | 'sarif'; packs: PolicyPack[]; pssVersion: [number, number]; pssLabel: string }
@@ -182,18 +103,10 @@ export interface ReadResult {
  * there is no Kubernetes document at all.
  */
 export function readManifests(target: string): ReadResult {
-  const objects: LoadedObject[] = [];
-  let skipped = 0;
-  const files = listFiles(target);
-  const single = fs.statSync(target).isFile();
-  const base = single ? path.dirname(target) : target;
-  for (const f of files) {
-    const display = path.relative(base, f) || path.basename(f);
-    const loaded = loadFile(f, single ? target : path.join(target, display));
-    objects.push(...loaded.objects);
-    skipped += loaded.skipped;
-  }
-  if (!objects.length) throw new InputError(`${target}: no Kubernetes documents found (${files.length} file${files.length === 1 ? '' : 's'} read)`);
+  const reader = new ManifestReader();
+  reader.read(target);
+  const { objects, files, skipped } = reader;
+  if (!objects.length) throw new InputError(`${target === '-' ? 'standard input' : target}: no Kubernetes documents found (${files.length} file${files.length === 1 ? '' : 's'} read)`);
   return { objects, files, skipped };
 }
 
@@ -254,7 +167,7 @@ export function evaluateObjects(objects: LoadedObject[], rules: PolicyRule[], ps
       }
     }
   });
-  const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks });
+  const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks, maxFindings: MAX_LISTED_FINDINGS });
   const findings = [...base.findings, ...invalid].sort((a, b) => a.objectIndex - b.objectIndex);
   return { ...base, findings, warnings: base.warnings + invalid.length };
 }
@@ -269,7 +182,8 @@ function toText(report: PolicyReport, objects: LoadedObject[], files: string[], 
   const withLines = { ...report, findings: report.findings.map((f) => ({ ...f, path: `${f.path} (line ${located(f, objects).line})` })) };
   const title = `cdk8s-hardened check ${opts.target} (${files.length} file${files.length === 1 ? '' : 's'}, PSS ${opts.pssLabel}`
     + `${skipped ? `, ${skipped} non-Kubernetes document${skipped === 1 ? '' : 's'} skipped` : ''})`;
-  return renderReport(withLines, { title });
+  const text = renderReport(withLines, { title });
+  return report.omitted ? `${text}\n\n${report.omitted} more findings are counted above but not listed (a report lists at most ${MAX_LISTED_FINDINGS}).` : text;
 }
 
 function toJson(report: PolicyReport, objects: LoadedObject[], files: string[], opts: Options) {
@@ -287,7 +201,7 @@ function toJson(report: PolicyReport, objects: LoadedObject[], files: string[], 
     pssVersion: opts.pssLabel,
     files: files.length,
     objects: objects.length,
-    summary: { errors: report.errors, warnings: report.warnings, acknowledged: report.suppressed.length },
+    summary: { errors: report.errors, warnings: report.warnings, acknowledged: report.suppressed.length, ...(report.omitted ? { notListed: report.omitted } : {}) },
     findings: report.findings.map(entry),
     acknowledged: report.suppressed.map((f) => ({ ...entry(f), reason: f.reason })),
   };

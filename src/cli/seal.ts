@@ -58,6 +58,10 @@ const processIo: SealIo = {
 const OPTIONS_WITH_VALUE = ['--cert', '--scope', '--namespace', '--name', '--from-file'];
 
 class UsageError extends Error {}
+
+/** Flags of kubeseal and common CLIs that are named in an "unknown option" message; any other is not shown. */
+const FAMILIAR_FLAGS = ['--raw', '--value', '--cert-file', '--controller-name', '--controller-namespace', '--fetch-cert', '--format', '--output', '-o',
+  '--merge-into', '--re-encrypt', '--recovery-unseal', '--secret-file', '--sealed-secret-file', '--allow-empty-data', '--kubeconfig', '--context', '--verbose', '-v', '--version', '-n', '-f', '-w'];
 class InputError extends Error {}
 
 interface Options {
@@ -84,7 +88,10 @@ function parse(argv: string[]): Options {
     const eq = arg.indexOf('=');
     const flag = eq >= 0 ? arg.slice(0, eq) : arg;
     if (!OPTIONS_WITH_VALUE.includes(flag)) {
-      throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
+      // A dash-prefixed argument may be the secret itself (`seal ... -p4ss`): echo only the
+      // name of a flag people bring from kubeseal or other tools, never anything else.
+      const shown = FAMILIAR_FLAGS.includes(flag) ? JSON.stringify(flag) : '(not shown)';
+      throw new UsageError(`unknown option ${shown}; the options are ${OPTIONS_WITH_VALUE.join(', ')} and --help, and the value is read from stdin or --from-file, never from the command line`);
     }
     let value: string | undefined;
     if (eq >= 0) {
@@ -92,6 +99,8 @@ function parse(argv: string[]): Options {
     } else {
       value = argv[i + 1];
       i++;
+      // `--name -s3cret`: the option's value is missing and the next argument may be the secret.
+      if (value !== undefined && value.startsWith('-')) throw new UsageError(`${flag} needs a value (the next argument starts with "-" and is not shown)`);
     }
     if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
     switch (flag) {
@@ -185,7 +194,7 @@ export function main(argv: string[], io: SealIo = processIo): number {
       io.stderr('cdk8s-hardened seal: note: the value ends with a newline, which is sealed as part of it (use printf \'%s\', not echo, to leave it out)\n');
     }
     try {
-      const sealed = certificate.seal(value, {
+      const sealed = certificate._sealBytes(value, {
         scope,
         namespace: scope === SealingScope.CLUSTER_WIDE ? undefined : options.namespace,
         name: scope === SealingScope.STRICT ? options.name : undefined,

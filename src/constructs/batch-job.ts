@@ -3,11 +3,13 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
-import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
+import { Connections } from '../hardening/connections';
+import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { WorkloadClass } from '../hardening/workload-class';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
+import { isDuration, sameCopies } from '../hardening/single-copy';
 
 /** What the kubelet does when the job's container fails. `Always` is not allowed for Jobs. */
 export enum JobRestartPolicy {
@@ -212,7 +214,7 @@ const ONE_YEAR = 365 * 24 * 3600;
  * and run time are bounded, finished Jobs are cleaned up, and scheduled runs never overlap by
  * default.
  */
-export class BatchJob extends Construct implements INetworkTarget {
+export class BatchJob extends Construct implements INetworkTarget, INetworkPeer {
   /** The Job; undefined when the BatchJob has a schedule. */
   public readonly job?: k8s.KubeJob;
   /** The CronJob; undefined when the BatchJob has no schedule. */
@@ -221,6 +223,8 @@ export class BatchJob extends Construct implements INetworkTarget {
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** The NetworkPolicy: no ingress, egress to DNS and `egressTo`. */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** Whom the job may reach: `job.connections.allowTo(api)`. It takes no connections. */
+  public readonly connections: Connections;
   /** `metadata.name` of every object of the job. */
   public readonly name: string;
   /** Labels that select exactly the job's pods. */
@@ -229,7 +233,7 @@ export class BatchJob extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
@@ -286,12 +290,19 @@ export class BatchJob extends Construct implements INetworkTarget {
     }
 
     // Jobs take no traffic: both policy types and no ingress rule at all, so all ingress is denied.
+    this.connections = new Connections(this, []);
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
       egress: props.egressTo ?? [],
+      connections: this.connections,
     });
+  }
+
+  /** The job as a network peer: its pods. */
+  public toNetworkPeer(): NetworkPeer {
+    return NetworkPeer.workload(this);
   }
 
   /** Namespace of the job: the chart's. */
@@ -425,8 +436,8 @@ export class BatchJob extends Construct implements INetworkTarget {
 
   /** Whole seconds of a Duration, at least `min`, at most a year. */
   private seconds(prop: string, value: Duration, min: number, fix: string): number {
-    // Duck-typed: an app may load a second copy of cdk8s, whose Durations are not `instanceof` ours.
-    if (typeof (value as Duration | undefined)?.toSeconds !== 'function') {
+    // A Duration of another copy of cdk8s is refused with the two-copies error, not duck-typed.
+    if (!isDuration(this, prop, value)) {
       throw propError(this, prop, value, 'must be a cdk8s Duration', `write it like Duration.minutes(30); ${fix}`);
     }
     let seconds: number;

@@ -8,12 +8,14 @@ import { propError, REDACTED } from '../hardening/errors';
 import { LABEL_INSTANCE, LABEL_NAME, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { isLabelValue } from '../hardening/validation';
 import { SealingCertificate } from '../sealing/certificate';
+import { markVolatileFingerprint } from '../sealing/volatile';
 import {
   checkLabelValue,
   checkNamespaceName,
   checkObjectName,
   checkQualifiedKey,
   checkSecretKey,
+  isBase64,
 } from '../sealing/names';
 import {
   checkSealedValue,
@@ -23,6 +25,7 @@ import {
   SealingScope,
   scopeAnnotations,
 } from '../sealing/seal';
+import { sameCopies } from '../hardening/single-copy';
 
 /** apiVersion and kind of the Bitnami sealed-secrets custom resource. */
 const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
@@ -110,11 +113,12 @@ export interface EncryptedConfigProps {
   readonly values?: { [key: string]: string };
 
   /**
-   * Binary values, sealed as they are at construct time with `certificate`. Same caveat as
-   * `values`.
+   * Binary values given as base64 (e.g. `buffer.toString('base64')`), sealed as bytes at
+   * construct time with `certificate`, so the Secret holds the bytes themselves. Same caveat
+   * as `values`. (A Buffer is still accepted at run time.)
    * @default - none
    */
-  readonly binaryValues?: { [key: string]: Buffer };
+  readonly binaryValues?: { [key: string]: string };
 
   /**
    * Values sealed beforehand with `cdk8s-hardened seal` or `kubeseal --raw`, for the same
@@ -178,7 +182,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
   private readonly fingerprint: string;
 
   constructor(scope: Construct, id: string, props: EncryptedConfigProps = {}) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     this.scope = props.scope ?? SealingScope.STRICT;
     if (!Object.values(SealingScope).includes(this.scope)) {
       throw propError(this, 'scope', this.scope, 'is not a sealing scope', 'use SealingScope.STRICT, NAMESPACE_WIDE or CLUSTER_WIDE');
@@ -218,15 +222,17 @@ export class EncryptedConfig extends Construct implements IConfigSource {
 
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== 'string') {
-        throw propError(this, `values.${key}`, REDACTED, `is ${kindOf(value)}, not a string`, 'give a string, or a Buffer in binaryValues');
+        throw propError(this, `values.${key}`, REDACTED, `is ${kindOf(value)}, not a string`, 'give a string, or binary data as base64 in binaryValues');
       }
       if (looksSealed(value)) {
         throw propError(this, `values.${key}`, REDACTED, 'looks like a sealed value, which would be sealed a second time', 'move it to sealedValues');
       }
     }
     for (const [key, value] of Object.entries(binaryValues)) {
-      if (!(value instanceof Uint8Array)) {
-        throw propError(this, `binaryValues.${key}`, REDACTED, `is ${kindOf(value)}, not a Buffer`, 'give a Buffer, or a string in values');
+      const bytes: unknown = value;
+      if (!(bytes instanceof Uint8Array) && !(typeof value === 'string' && isBase64(value))) {
+        throw propError(this, `binaryValues.${key}`, REDACTED, `is ${typeof value === 'string' ? 'not base64' : kindOf(value)}, not base64 bytes`,
+          'give the bytes as base64 (buffer.toString(\'base64\')), or a text value in values');
       }
     }
     for (const [key, value] of Object.entries(sealedValues)) {
@@ -240,7 +246,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
     const encryptedData: { [key: string]: string } = { ...sealedValues };
     const toSeal = [
       ...Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8')] as const),
-      ...Object.entries(binaryValues).map(([k, v]) => [k, Buffer.from(v)] as const),
+      ...Object.entries(binaryValues).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.from(v as Uint8Array)] as const),
     ];
     if (props.certificate !== undefined && !(props.certificate instanceof SealingCertificate)) {
       throw propError(this, 'certificate', typeof props.certificate, 'is not a SealingCertificate', 'use SealingCertificate.fromFile(path) or SealingCertificate.fromPem(pem)');
@@ -253,7 +259,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
       try {
         props.certificate.validate();
         for (const [key, plaintext] of toSeal) {
-          encryptedData[key] = props.certificate.seal(plaintext, { scope: this.scope, namespace: this.namespace, name: this.name });
+          encryptedData[key] = props.certificate._sealBytes(plaintext, { scope: this.scope, namespace: this.namespace, name: this.name });
         }
       } catch (e) {
         if (e instanceof SealingError) throw propError(this, 'certificate', props.certificate.source, e.problem, e.fix);
@@ -267,6 +273,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
     this.fingerprint = crypto.createHash('sha256')
       .update(JSON.stringify(this.keys.map(k => [k, this.encryptedData[k]])))
       .digest('hex');
+    if (toSeal.length > 0) markVolatileFingerprint(this.fingerprint); // masked in snapshots (src/testing.ts)
 
     // The recommended labels, as on every object of the library. A name may be a DNS subdomain
     // of up to 253 characters but a label value only 63: then the name labels are left out.

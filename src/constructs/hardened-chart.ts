@@ -1,16 +1,13 @@
-import { ApiObject, Chart, ChartProps, DependencyGraph, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import * as kube from '../hardening/kube';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../hardening/errors';
 import { checkDnsLabel, parseQuantity } from '../hardening/validation';
-import { ACK_ANNOTATION, formatAcknowledgements } from '../policy/acknowledgements';
-import { AcknowledgementScope, evaluatePolicy, PolicyReport } from '../policy/engine';
-import { LATEST_PSS, parsePssVersion } from '../policy/k8s';
-import { Acknowledgement, PolicyObject, PolicyRule } from '../policy/model';
-import { Policy } from '../policy/policy';
-import { PolicyPack, resolveRules } from '../policy/registry';
-import { renderReport } from '../policy/report';
+import { PolicyReport } from '../policy/engine';
+import { PolicyGate } from '../policy/gate';
+import { sameCopies } from '../hardening/single-copy';
+import { PolicyPack } from '../policy/registry';
 
 /** Defaults, minimums and maximums for every container in the namespace (a LimitRange). */
 export interface ContainerLimitRange {
@@ -52,15 +49,6 @@ export interface HardenedChartProps extends ChartProps {
   readonly printWarnings?: boolean;
 }
 
-/** The gate's result for one state of the tree. */
-interface GateResult {
-  readonly fingerprint: string;
-  readonly report: PolicyReport;
-  readonly errors: string[];
-  /** The JSON the gate checked, handed to `toJson()` once (then dropped). */
-  json?: Map<ApiObject, any>;
-}
-
 const HARDENED_CHART = Symbol.for('cdk8s-hardened.HardenedChart');
 
 /**
@@ -88,28 +76,19 @@ export class HardenedChart extends Chart {
   /** The Pod Security Standards version (`enforce-version` label, gate relaxations). */
   public readonly podSecurityVersion: string;
 
-  private readonly rules: PolicyRule[];
-  private readonly pss: [number, number];
-  private readonly printWarnings: boolean;
-  private gate?: GateResult;
-  /** The gate result of the last validation (`node.validate()`), as opposed to `policyReport()`. */
-  private validated?: GateResult;
-  private rendering = false;
-  private served: ApiObject[] = [];
-  private annotations = new Map<ApiObject, string>();
-  private annotated = new WeakSet<ApiObject>();
+  /** The policy gate attached to this chart. */
+  public readonly policyGate: PolicyGate;
 
   constructor(scope: Construct, id: string, props: HardenedChartProps = {}) {
-    super(scope, id, props);
+    super(sameCopies(scope, id), id, props); // one copy of cdk8s and constructs in the app
     Object.defineProperty(this, HARDENED_CHART, { value: true });
-    this.podSecurityVersion = props.podSecurityVersion ?? 'v1.28';
-    const pss = /^v\d+\.\d+$/.test(this.podSecurityVersion) || this.podSecurityVersion === 'latest' ? parsePssVersion(this.podSecurityVersion) : undefined;
-    if (!pss) throw propError(this, 'podSecurityVersion', this.podSecurityVersion, 'not a Pod Security Standards version the rules know', `use "v1.<minor>" up to v1.${LATEST_PSS[1]} (e.g. "v1.28") or "latest"`);
-    this.pss = pss;
-    const packs = props.policyPacks ?? PolicyPack.all();
-    if (!packs.length) throw propError(this, 'policyPacks', [], 'an empty list runs no rules', 'omit policyPacks to run every pack, or name the packs to run');
-    this.rules = resolveRules(packs);
-    this.printWarnings = props.printWarnings ?? true;
+    this.policyGate = PolicyGate.attach(this, {
+      policyPacks: props.policyPacks,
+      podSecurityVersion: props.podSecurityVersion,
+      printWarnings: props.printWarnings,
+      title: `policy gate of HardenedChart ${this.node.path}`,
+    });
+    this.podSecurityVersion = this.policyGate.podSecurityVersion;
 
     if (props.createNamespace) {
       if (!props.namespace) throw propError(this, 'createNamespace', true, 'there is no namespace to create', 'set namespace');
@@ -148,167 +127,16 @@ export class HardenedChart extends Chart {
       this.limitRangeResource = new kube.KubeLimitRange(this, 'LimitRange', { spec: { limits: [item] } });
     }
 
-    this.node.addValidation({ validate: () => this.validatePolicy() });
   }
 
   /**
    * The policy report for the chart as it is now (findings, acknowledged findings, unused
-   * acknowledgements). Computed at most once per synth.
+   * acknowledgements), rendered and evaluated afresh: a change made after an earlier report or
+   * `toJson()` is seen.
    */
   public policyReport(): PolicyReport {
-    return this.evaluate().report;
+    return this.policyGate.report();
   }
-
-  /**
-   * Renders the chart. Same as `Chart.toJson()`, but each object's JSON is the one the policy
-   * gate checked during this synth's validation, so it is computed once, and what is written is
-   * exactly what was checked.
-   */
-  public toJson(): any[] {
-    const fast = this.renderValidated();
-    if (fast) return fast;
-    this.rendering = true;
-    try {
-      return super.toJson();
-    } finally {
-      this.rendering = false;
-      for (const o of this.served) delete (o as any).toJson;
-      this.served = [];
-    }
-  }
-
-  /**
-   * Inside `App.synth()`: the whole app was validated (this gate included) and its dependencies
-   * resolved moments ago, in this synth, and nothing changed since. `Chart.toJson()` would
-   * validate and resolve the whole app again, for every chart, which makes a synth quadratic in
-   * the number of charts; render the chart's objects directly instead, with the JSON the gate
-   * checked. Anywhere else (a first `toJson()`, `Testing.synth`), the full path runs.
-   */
-  private renderValidated(): any[] | undefined {
-    const gate = this.gate;
-    if (!gate || gate !== this.validated || !gate.json || this.collect().fingerprint !== gate.fingerprint) return undefined;
-    const json = gate.json;
-    return new DependencyGraph(this.node).topology()
-      .filter((x): x is ApiObject => ApiObject.isApiObject(x) && Chart.of(x) === this)
-      .map((o) => json.get(o) ?? o.toJson());
-  }
-
-  private validatePolicy(): string[] {
-    const result = this.evaluate();
-    this.validated = result;
-    if (this.rendering && result.json) {
-      // Chart.toJson() validates the app, then calls toJson() on each of our objects: answer
-      // those calls with the JSON the gate already computed (once; a later render recomputes).
-      for (const [o, json] of result.json) {
-        Object.defineProperty(o, 'toJson', { value: () => json, configurable: true, writable: true, enumerable: false });
-        this.served.push(o);
-      }
-      result.json = undefined;
-    }
-    return result.errors;
-  }
-
-  /** The ApiObjects this gate checks: those under this chart but not under a nested HardenedChart. */
-  private collect(): { objects: ApiObject[]; scopes: Map<IConstruct, Acknowledgement[]>; fingerprint: string } {
-    const objects: ApiObject[] = [];
-    const scopes = new Map<IConstruct, Acknowledgement[]>();
-    let nodes = 0;
-    let patches = 0;
-    const visit = (c: IConstruct) => {
-      nodes++;
-      const acks = Policy.acknowledgementsOf(c);
-      if (acks.length) scopes.set(c, acks);
-      if (ApiObject.isApiObject(c)) {
-        objects.push(c);
-        patches += ((c as any).patches?.length ?? 0);
-      }
-      for (const child of c.node.children) if (!HardenedChart.isHardenedChart(child)) visit(child);
-    };
-    visit(this);
-    return { objects, scopes, fingerprint: `${Policy._generation()}:${nodes}:${objects.length}:${patches}` };
-  }
-
-  private evaluate(): GateResult {
-    const { objects: apiObjects, scopes, fingerprint } = this.collect();
-    if (this.gate && this.gate.fingerprint === fingerprint) return this.gate;
-
-    const json = new Map<ApiObject, any>();
-    const objects: PolicyObject[] = [];
-    const rendered: ApiObject[] = [];
-    const renderErrors: string[] = [];
-    for (const o of apiObjects) {
-      try {
-        const j = o.toJson();
-        json.set(o, j);
-        objects.push({ json: j, origin: o.node.path });
-        rendered.push(o);
-      } catch (e) {
-        renderErrors.push(`${o.node.path}: cannot render the object to check it: ${(e as Error).message}`);
-      }
-    }
-
-    // Acknowledgements: each declared on a construct applies to the objects under it.
-    const ackScopes: AcknowledgementScope[] = [];
-    const scopeOf = new Map<IConstruct, AcknowledgementScope[]>();
-    for (const [c, acks] of scopes) {
-      const list = acks.map((a) => ({ ...a, declaredAt: c.node.path || '(app)', objects: [] as number[] }));
-      scopeOf.set(c, list);
-      ackScopes.push(...list);
-    }
-    if (scopeOf.size) {
-      rendered.forEach((o, i) => {
-        for (let c: IConstruct | undefined = o; c; c = c === this ? undefined : c.node.scope) {
-          for (const s of scopeOf.get(c) ?? []) s.objects.push(i);
-        }
-      });
-    }
-    const report = evaluatePolicy(objects, { rules: this.rules, pssVersion: this.pss, acknowledgements: ackScopes, keepInactiveAcknowledgements: true });
-
-    // Record every exception on the objects it applied to.
-    const perObject = new Map<number, Acknowledgement[]>();
-    for (const f of report.suppressed) {
-      const list = perObject.get(f.objectIndex) ?? [];
-      if (!list.some((a) => a.ruleId === f.ruleId)) list.push({ ruleId: f.ruleId, reason: f.reason });
-      perObject.set(f.objectIndex, list);
-    }
-    const annotations = new Map<ApiObject, string>();
-    rendered.forEach((o, i) => {
-      const acks = perObject.get(i);
-      const j = json.get(o);
-      if (acks) {
-        const value = formatAcknowledgements(acks);
-        annotations.set(o, value);
-        j.metadata = sortedKeys({ ...(j.metadata ?? {}), annotations: sortedKeys({ ...(j.metadata?.annotations ?? {}), [ACK_ANNOTATION]: value }) });
-        if (!this.annotated.has(o)) {
-          this.annotated.add(o);
-          o.metadata.addAnnotation(ACK_ANNOTATION, Lazy.any({ produce: () => this.annotations.get(o) }));
-        }
-      } else if (j?.metadata?.annotations?.[ACK_ANNOTATION] !== undefined && this.annotated.has(o)) {
-        delete j.metadata.annotations[ACK_ANNOTATION];
-        if (!Object.keys(j.metadata.annotations).length) delete j.metadata.annotations;
-      }
-    });
-    this.annotations = annotations;
-
-    const errors = [...renderErrors];
-    if (report.errors) errors.push(renderReport(report, { title: `policy gate of HardenedChart ${this.node.path}` }));
-    else if (report.warnings && this.printWarnings) {
-      process.stderr.write(renderReport(report, { title: `policy gate of HardenedChart ${this.node.path} (warnings only, not failing)` }) + '\n');
-    }
-    const result: GateResult = { fingerprint, report, errors, json };
-    this.gate = result;
-    // A result lives for the current synchronous synth only: the next tick starts fresh.
-    queueMicrotask(() => {
-      if (this.gate === result) this.gate = undefined;
-    });
-    return result;
-  }
-}
-
-/** Same key order as cdk8s output (sorted unless CDK8S_DISABLE_SORT is set). */
-function sortedKeys(o: Record<string, any>): Record<string, any> {
-  if (process.env.CDK8S_DISABLE_SORT) return o;
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }
 
 function quantities(scope: IConstruct, prop: string, values: { [k: string]: string }): { [k: string]: k8s.Quantity } {

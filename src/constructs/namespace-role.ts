@@ -7,12 +7,12 @@ import { propError } from '../hardening/errors';
 import { appNameLabel, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
 import {
-  CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, STANDARD_VERBS,
+  CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, RBAC_RISK_RULE, RbacRisk, rbacRisks, STANDARD_VERBS, systemSubjectProblem,
 } from '../hardening/rbac';
 import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/validation';
-import { evaluatePolicy } from '../policy/engine';
+import { visibleLength } from '../policy/acknowledgements';
 import { Policy } from '../policy/policy';
-import { ESCALATION_RESOURCES, POD_EXEC, SECRETS_READ, WORKLOAD_CREATION } from '../policy/rules/rbac';
+import { sameCopies } from '../hardening/single-copy';
 
 /**
  * One permission of a NamespaceRole: `verbs` on `resources` of `apiGroups`, optionally only on
@@ -35,28 +35,7 @@ export interface RoleRule {
   readonly resourceNames?: string[];
 }
 
-/**
- * The privilege-escalation paths a NamespaceRole refuses unless acknowledged with a reason. The
- * ids are stable: they are written into acknowledgements and into the Role's annotation.
- */
-export enum RbacRisk {
-  /** get without resourceNames, or list/watch at all, on Secrets: reveals Secret contents (also other ServiceAccounts' tokens). */
-  SECRETS = 'HARDENED-RBAC-SECRETS',
-  /** create, update or patch on pods or workload controllers: runs any image as any ServiceAccount of the namespace, with its Secrets. */
-  WORKLOADS = 'HARDENED-RBAC-WORKLOADS',
-  /** pods/exec, pods/attach, pods/portforward, or writing pods/ephemeralcontainers: commands and connections inside other pods. */
-  EXEC = 'HARDENED-RBAC-EXEC',
-  /** pods/proxy or services/proxy: reaches pods through the API server, past their NetworkPolicies. */
-  PROXY = 'HARDENED-RBAC-PROXY',
-  /**
-   * create on serviceaccounts/token, or create/update/patch on secrets: mints tokens of any
-   * ServiceAccount of the namespace (a `kubernetes.io/service-account-token` Secret gets a token
-   * that never expires).
-   */
-  TOKEN = 'HARDENED-RBAC-TOKEN',
-  /** writes to roles or rolebindings: hands the subject's own permissions to anyone. */
-  RBAC_WRITE = 'HARDENED-RBAC-RBAC-WRITE',
-}
+export { RbacRisk } from '../hardening/rbac';
 
 /** An exception to an `RbacRisk`, written in code with a reason; recorded on the Role. */
 export interface RoleAcknowledgement {
@@ -207,7 +186,7 @@ export class Subject {
       return { subject: { kind: 'ServiceAccount', name: r.name, namespace: saNamespace }, pod: r.pod, token: r.token };
     }
     if (r.name.startsWith('system:')) {
-      const why = SYSTEM_SUBJECTS[r.name] ?? (r.name.startsWith('system:serviceaccount')
+      const why = systemSubjectProblem(r.name) ?? (r.name.startsWith('system:serviceaccount')
         ? 'it names ServiceAccounts through their user or group name'
         : 'system: users and groups belong to Kubernetes itself (nodes, controllers, built-in identities)');
       throw propError(scope, prop, `${this.kind} ${r.name}`, why,
@@ -217,13 +196,6 @@ export class Subject {
   }
 }
 
-const SYSTEM_SUBJECTS: Record<string, string> = {
-  'system:masters': 'system:masters bypasses RBAC entirely; a binding to it is at best a no-op and at worst a sign of confusion',
-  'system:authenticated': 'system:authenticated is every user and every ServiceAccount of the cluster',
-  'system:unauthenticated': 'system:unauthenticated is anyone who can reach the API server',
-  'system:anonymous': 'system:anonymous is anyone who can reach the API server',
-  'system:serviceaccounts': 'system:serviceaccounts is every ServiceAccount of every namespace',
-};
 
 /** Props of a NamespaceRole. */
 export interface NamespaceRoleProps {
@@ -259,12 +231,6 @@ interface RiskFinding {
 }
 
 const RULE_KEYS = new Set(['apiGroups', 'resources', 'verbs', 'resourceNames']);
-const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
-const WORKLOADS: Record<string, string[]> = {
-  '': ['pods', 'replicationcontrollers'],
-  'apps': ['daemonsets', 'deployments', 'replicasets', 'statefulsets'],
-  'batch': ['cronjobs', 'jobs'],
-};
 const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -288,7 +254,7 @@ export class NamespaceRole extends Construct {
   public readonly rules: RoleRule[];
 
   constructor(scope: Construct, id: string, props: NamespaceRoleProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props !== 'object') {
       throw propError(this, 'props', props, 'rules and subjects are required', 'pass { rules: [...], subjects: [...] }');
     }
@@ -347,25 +313,17 @@ export class NamespaceRole extends Construct {
   }
 
   /**
-   * The synth-time gate (HardenedChart) checks Roles with its own RBAC rules. An exception
-   * acknowledged here is the same exception there: acknowledge the gate rules this Role really
-   * trips (and only those: an acknowledgement that matches nothing fails the gate), with the
-   * same reason, so the Role also carries the gate's annotation.
+   * The policy gate reports the same risks on Roles (one risk model, `rbacRisks`): an exception
+   * acknowledged here is the same exception there, with the same reason, acknowledged on the
+   * gate rule that reports the risk.
    */
   private acknowledgeInPolicyGate(acknowledged: RoleAcknowledgement[]): void {
-    if (acknowledged.length === 0) return;
-    const gateRules: Record<string, string[]> = {
-      [SECRETS_READ.id]: [RbacRisk.SECRETS],
-      [POD_EXEC.id]: [RbacRisk.EXEC],
-      [WORKLOAD_CREATION.id]: [RbacRisk.WORKLOADS],
-      [ESCALATION_RESOURCES.id]: [RbacRisk.TOKEN],
-    };
-    const json = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: this.name }, rules: this.role.toJson().rules };
-    const report = evaluatePolicy([{ json, origin: this.node.path }], { rules: [SECRETS_READ, POD_EXEC, WORKLOAD_CREATION, ESCALATION_RESOURCES] });
-    for (const ruleId of new Set(report.findings.map(f => f.ruleId))) {
-      const reasons = acknowledged.filter(a => gateRules[ruleId]?.includes(a.ruleId)).map(a => `${a.ruleId}: ${a.reason}`);
-      if (reasons.length > 0) Policy.acknowledge(this.role, ruleId, reasons.join('; '));
+    const byRule = new Map<string, string[]>();
+    for (const a of acknowledged) {
+      const ruleId = RBAC_RISK_RULE[a.ruleId as RbacRisk];
+      byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), `${a.ruleId}: ${a.reason}`]);
     }
+    for (const [ruleId, reasons] of byRule) Policy.acknowledge(this.role, ruleId, reasons.join('; '));
   }
 
   /** Hard refusals of one input rule, and its RbacRisk findings. */
@@ -478,86 +436,9 @@ export class NamespaceRole extends Construct {
     return this.risks(rule, i);
   }
 
-  /** The RbacRisk findings of one (valid) input rule. */
+  /** The RbacRisk findings of one (valid) input rule: the shared risk model. */
   private risks(rule: RoleRule, i: number): RiskFinding[] {
-    const out: RiskFinding[] = [];
-    const core = rule.apiGroups.includes('');
-    const has = (...vs: string[]) => rule.verbs.filter(v => vs.includes(v));
-    const res = (...rs: string[]) => rule.resources.filter(r => rs.includes(r));
-
-    if (core && res('secrets').length > 0) {
-      const listing = has('list', 'watch');
-      const getAll = rule.resourceNames === undefined ? has('get') : [];
-      if (listing.length > 0 || getAll.length > 0) {
-        out.push({
-          risk: RbacRisk.SECRETS, index: i,
-          problem: rule.resourceNames === undefined
-            ? `${[...getAll, ...listing].join(', ')} on every Secret of the namespace reveals their contents, including other ServiceAccounts' tokens and credentials (list and watch return the data too)`
-            : `${listing.join(' and ')} on Secrets, even with resourceNames, is authorized only for requests with a metadata.name field selector; ordinary clients are refused, and the rule invites dropping resourceNames`,
-          fix: 'grant get on the named Secrets only (RoleRules.readSecrets("name")), or better mount the Secret into the pod',
-        });
-      }
-    }
-    if (core && res('secrets').length > 0) {
-      const writes = has('create', 'update', 'patch');
-      if (writes.length > 0) {
-        out.push({
-          risk: RbacRisk.TOKEN, index: i,
-          problem: `${writes.join(', ')} on Secrets lets the subject create (or turn a Secret into) a kubernetes.io/service-account-token Secret for any ServiceAccount of the namespace, and the token the controller writes into it never expires`,
-          fix: 'let a controller or the sealed-secrets controller manage Secrets; the workload should only read the Secrets mounted into it',
-        });
-      }
-    }
-    for (const [group, kinds] of Object.entries(WORKLOADS)) {
-      if (!rule.apiGroups.includes(group)) continue;
-      const hit = res(...kinds);
-      const verbs = has('create', 'update', 'patch');
-      if (hit.length > 0 && verbs.length > 0) {
-        out.push({
-          risk: RbacRisk.WORKLOADS, index: i,
-          problem: `${verbs.join(', ')} on ${hit.join(', ')} runs any image as any ServiceAccount of the namespace, with every Secret and ConfigMap mounted (update and patch change the pod template or image)`,
-          fix: 'grant only what the subject needs (e.g. deployments/scale for scaling, read access for dashboards)',
-        });
-      }
-    }
-    if (core) {
-      const exec = res('pods/exec', 'pods/attach', 'pods/portforward');
-      const ephemeral = has('update', 'patch').length > 0 ? res('pods/ephemeralcontainers') : [];
-      if (exec.length + ephemeral.length > 0) {
-        out.push({
-          risk: RbacRisk.EXEC, index: i,
-          problem: `${[...exec, ...ephemeral].join(', ')} runs commands in or opens connections into other pods, with their identity, Secrets and network access (get is enough for exec over a WebSocket)`,
-          fix: 'remove it; use logs (pods/log) for diagnosis, and a break-glass procedure for interactive access',
-        });
-      }
-      const proxy = res('pods/proxy', 'services/proxy');
-      if (proxy.length > 0) {
-        out.push({
-          risk: RbacRisk.PROXY, index: i,
-          problem: `${proxy.join(', ')} reaches pods through the API server, past their NetworkPolicies`,
-          fix: 'remove it; allow the caller in the target\'s NetworkPolicy instead',
-        });
-      }
-      if (res('serviceaccounts/token').length > 0 && has('create').length > 0) {
-        out.push({
-          risk: RbacRisk.TOKEN, index: i,
-          problem: 'create on serviceaccounts/token mints API tokens of any ServiceAccount of the namespace (resourceNames narrow it), and with them their permissions',
-          fix: 'remove it; a workload gets its own token by being granted a role (projected, short-lived)',
-        });
-      }
-    }
-    if (rule.apiGroups.includes(RBAC_GROUP)) {
-      const hit = res('roles', 'rolebindings');
-      const verbs = has(...WRITE);
-      if (hit.length > 0 && verbs.length > 0) {
-        out.push({
-          risk: RbacRisk.RBAC_WRITE, index: i,
-          problem: `${verbs.join(', ')} on ${hit.join(', ')} lets the subject hand its own permissions to anyone, and remove others'`,
-          fix: 'manage RBAC in code (NamespaceRole) and deploy it with the platform\'s pipeline, not from inside the namespace',
-        });
-      }
-    }
-    return out;
+    return rbacRisks(rule).map(f => ({ ...f, index: i }));
   }
 
   /** Refuses unacknowledged findings and acknowledgements that are malformed or match nothing. */
@@ -575,7 +456,7 @@ export class NamespaceRole extends Construct {
         throw propError(this, `${at}.ruleId`, a.ruleId, 'no RBAC risk has this id', `use one of ${ids.join(', ')}`);
       }
       const reason = typeof a.reason === 'string' ? a.reason.replace(/\s+/g, ' ').trim() : '';
-      if (reason.length < 10) {
+      if (visibleLength(reason) < 10) {
         throw propError(this, `${at}.reason`, a.reason, 'a reason of at least 10 characters is required; it is what a reviewer reads', 'say why the subject needs this, e.g. "the operator creates Jobs for each backup"');
       }
       if (seen.has(a.ruleId)) {

@@ -1,20 +1,25 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
-import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
+import { Connections } from '../hardening/connections';
+import {
+  createHttpRoute, createIngress, createServiceMonitor, ExposedApp, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+} from '../hardening/exposure';
+import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
 import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { RolloutStrategy } from '../hardening/placement';
 import {
-  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
 } from '../hardening/ports';
 import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/storage';
 import { suggestDnsLabel } from '../hardening/validation';
 import { Policy } from '../policy/policy';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Props of a SecureApp. */
 export interface SecureAppProps extends WorkloadProps {
@@ -77,11 +82,19 @@ export interface SecureAppProps extends WorkloadProps {
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
+  /**
+   * Prometheus metrics: a container and Service port named "metrics", a ServiceMonitor that
+   * selects exactly the app's Service and that port, and ingress on it from `scraper` only.
+   * @default - none
+   */
+  readonly metrics?: MetricsOptions;
 }
 
 /** The documented defaults of SecureApp, in one place (tested against the rendered output). */
 export const SECURE_APP_DEFAULTS = {
   port: 8080,
+  /** The Service port follows the container port: 8080 with the default `port`. */
+  servicePort: 8080,
   replicas: 2,
   autoscaling: AUTOSCALING_DEFAULTS,
   ...DEPLOYMENT_DEFAULTS,
@@ -93,7 +106,7 @@ export const SECURE_APP_DEFAULTS = {
  * Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy and optional
  * PersistentVolumeClaims.
  */
-export class SecureApp extends Construct implements INetworkTarget {
+export class SecureApp extends Construct implements INetworkTarget, INetworkPeer {
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service in front of the pods. */
@@ -106,25 +119,39 @@ export class SecureApp extends Construct implements INetworkTarget {
   public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy. */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** Who may connect to the app, and whom it may reach: `app.connections.allowTo(other)`. */
+  public readonly connections: Connections;
+  /** The ServiceMonitor of `metrics`; undefined without metrics. */
+  public readonly serviceMonitor?: ApiObject;
+  /** The Ingress of `exposeViaIngress`; undefined until it is called. */
+  public ingress?: k8s.KubeIngress;
+  /** The HTTPRoute of `exposeViaHttpRoute`; undefined until it is called. */
+  public httpRoute?: ApiObject;
   /** The PersistentVolumeClaims of `storage`. */
   public readonly persistentVolumeClaims: k8s.KubePersistentVolumeClaim[] = [];
   /** `metadata.name` of every object of the app. */
   public readonly name: string;
-  /** The main container port. */
-  public readonly port: number;
+  /**
+   * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
+   * does not let an implementation make an optional property required).
+   */
+  public readonly port?: number;
   /** Names of the container ports (the first is the main port). */
   public readonly portNames: string[];
   /** Labels that select exactly the app's pods. */
   public readonly podSelectorLabels: { [key: string]: string };
   /** The shared hardened pod builder behind the Deployment. @internal */
   public readonly _pod: HardenedPod;
+  private readonly mainPort: ResolvedPort;
 
   constructor(scope: Construct, id: string, props: SecureAppProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const ports = resolvePorts(this, props, { port: SECURE_APP_DEFAULTS.port, servicePort: props.port ?? SECURE_APP_DEFAULTS.port });
+    if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
+    this.mainPort = ports[0];
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
     const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
@@ -156,13 +183,52 @@ export class SecureApp extends Construct implements INetworkTarget {
 
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
+    this.connections = new Connections(this, ports, ports[0]);
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
       ingress: ingressRules(ports, exposure.clients),
       egress: props.egressTo ?? [],
+      connections: this.connections,
     });
+
+    if (props.metrics) {
+      this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, { matchLabels: { ...pod.selector } });
+      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+    }
+  }
+
+  /** The app as a network peer: its pods. */
+  public toNetworkPeer(): NetworkPeer {
+    return NetworkPeer.workload(this);
+  }
+
+  /**
+   * Routes `options.host` (and path) to the app through a networking.k8s.io/v1 Ingress, and
+   * lets the ingress controller's pods (`options.controller`) in on the main port.
+   */
+  public exposeViaIngress(options: IngressExposureOptions): k8s.KubeIngress {
+    if (this.ingress) throw propError(this, 'exposeViaIngress', options?.host, 'the app is already exposed by an Ingress', 'call exposeViaIngress once per app');
+    this.ingress = createIngress(this.exposed, options);
+    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
+    return this.ingress;
+  }
+
+  /**
+   * Routes `options.hostnames` (and path) to the app through a gateway.networking.k8s.io/v1
+   * HTTPRoute attached to `options.gateway`, and lets the Gateway's pods (`options.controller`)
+   * in on the main port.
+   */
+  public exposeViaHttpRoute(options: HttpRouteExposureOptions): ApiObject {
+    if (this.httpRoute) throw propError(this, 'exposeViaHttpRoute', options?.hostnames, 'the app is already exposed by an HTTPRoute', 'call exposeViaHttpRoute once per app');
+    this.httpRoute = createHttpRoute(this.exposed, options);
+    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
+    return this.httpRoute;
+  }
+
+  private get exposed(): ExposedApp {
+    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.name, port: this.mainPort, namespace: this.namespace };
   }
 
   /** Namespace of the app: the chart's. */

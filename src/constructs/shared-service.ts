@@ -3,10 +3,12 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { propError } from '../hardening/errors';
 import { recommendedLabels, appNameLabel, partOfLabel } from '../hardening/labels';
-import { INetworkTarget, NetworkProtocol } from '../hardening/network';
+import { registerConnectionGroup } from '../hardening/connections';
+import { INetworkPeer, INetworkTarget, NetworkPeer, NetworkProtocol } from '../hardening/network';
 import { hardenedPodOf } from '../hardening/pod';
 import { createService, isPortName, ServiceType } from '../hardening/ports';
 import { checkDnsLabel, checkInteger, derivedName } from '../hardening/validation';
+import { sameCopies } from '../hardening/single-copy';
 
 /** A workload that can stand behind a SharedService: SecureApp and StatefulApp. */
 export interface IServiceMember extends INetworkTarget {
@@ -60,7 +62,7 @@ export const SHARED_SERVICE_LABEL_PREFIX = 'service.hardened.cdk8s.io/';
  * its own Service and NetworkPolicy; every member must have a container port for each of the
  * Service's port names (ingress to it is governed by the member's own NetworkPolicy).
  */
-export class SharedService extends Construct {
+export class SharedService extends Construct implements INetworkPeer {
   /** The Service. */
   public readonly service: k8s.KubeService;
   /** `metadata.name` of the Service. */
@@ -69,9 +71,10 @@ export class SharedService extends Construct {
   public readonly selector: { [key: string]: string };
   private readonly ports: SharedServicePort[];
   private readonly members: IServiceMember[] = [];
+  private readonly memberHooks: ((member: INetworkTarget) => void)[] = [];
 
   constructor(scope: Construct, id: string, props: SharedServiceProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (props?.name !== undefined) checkDnsLabel(this, 'name', props.name);
     this.name = props?.name ?? derivedName(this);
     if (!props || !Array.isArray(props.ports) || props.ports.length === 0) {
@@ -126,5 +129,29 @@ export class SharedService extends Construct {
     }
     pod.addTemplateLabel(Object.keys(this.selector)[0], 'member');
     this.members.push(member);
+    for (const hook of this.memberHooks) hook(member);
+  }
+
+  /**
+   * The Service's pods (every member) as a network peer. `caller.connections.allowTo(service)`
+   * opens the caller's egress to the members on the Service's port (by name, so versions may
+   * listen on different numbers; `{ portName }` or `{ port }` (a port of the Service) picks
+   * another than the first) and every member's ingress from the caller, members added later too.
+   */
+  public toNetworkPeer(): NetworkPeer {
+    const ns = Chart.of(this).namespace;
+    const peer = NetworkPeer._custom(`SharedService ${this.node.path}`, () => ({
+      podSelector: { matchLabels: { ...this.selector } },
+      ...(ns ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } : {}),
+    }));
+    peer._source = this;
+    registerConnectionGroup(peer, {
+      servedPortNames: this.ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol ?? NetworkProtocol.TCP })),
+      forEachMember: (apply) => {
+        this.members.forEach(apply);
+        this.memberHooks.push(apply);
+      },
+    });
+    return peer;
   }
 }

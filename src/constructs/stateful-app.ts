@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -7,13 +7,18 @@ import { checkReplicas } from '../hardening/autoscaling';
 import { createDisruptionBudget, spreadPlacement } from '../hardening/availability';
 import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
-import { createWorkloadNetworkPolicy, INetworkTarget, NetworkPeer } from '../hardening/network';
+import { Connections } from '../hardening/connections';
+import {
+  createHttpRoute, createIngress, createServiceMonitor, ExposedApp, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+} from '../hardening/exposure';
+import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import {
-  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
 } from '../hardening/ports';
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
+import { sameCopies } from '../hardening/single-copy';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
 export enum ClaimRetention {
@@ -102,7 +107,17 @@ export interface StatefulAppProps extends WorkloadProps {
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
+  /**
+   * Prometheus metrics: a container port and a port of the headless Service named "metrics", a
+   * ServiceMonitor that selects exactly the headless Service and that port (each replica is
+   * scraped), and ingress on it from `scraper` only. Never on the external Service.
+   * @default - none
+   */
+  readonly metrics?: MetricsOptions;
 }
+
+/** Label that tells a StatefulApp's external Service from its headless one (so a ServiceMonitor selects only the headless one). */
+export const EXTERNAL_SERVICE_LABEL = 'hardened.cdk8s.io/exposure';
 
 /** The documented defaults of StatefulApp, in one place (tested against the rendered output). */
 export const STATEFUL_APP_DEFAULTS = {
@@ -123,7 +138,7 @@ const STATEFULSET_MAX_NAME = 52;
  * a headless Service named after the app (per-pod DNS `<name>-<ordinal>.<name>.<namespace>.svc`),
  * PodDisruptionBudget and NetworkPolicy. The app's pods reach each other on its ports.
  */
-export class StatefulApp extends Construct implements INetworkTarget {
+export class StatefulApp extends Construct implements INetworkTarget, INetworkPeer {
   /** The StatefulSet. */
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The headless Service that governs the StatefulSet (`serviceName`): per-pod DNS. */
@@ -145,20 +160,31 @@ export class StatefulApp extends Construct implements INetworkTarget {
   public readonly port?: number;
   /** Names of the container ports (the first is the main port). */
   public readonly portNames: string[];
+  /** Who may connect to the app, and whom it may reach: `app.connections.allowTo(other)`. */
+  public readonly connections: Connections;
+  /** The ServiceMonitor of `metrics`; undefined without metrics. */
+  public readonly serviceMonitor?: ApiObject;
+  /** The Ingress of `exposeViaIngress`; undefined until it is called. */
+  public ingress?: k8s.KubeIngress;
+  /** The HTTPRoute of `exposeViaHttpRoute`; undefined until it is called. */
+  public httpRoute?: ApiObject;
   /** The number of replicas. */
   public readonly replicas: number;
   /** Labels that select exactly the app's pods. */
   public readonly podSelectorLabels: { [key: string]: string };
   /** The shared hardened pod builder behind the StatefulSet. @internal */
   public readonly _pod: HardenedPod;
+  private readonly mainPort: ResolvedPort;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const port = props.port ?? STATEFUL_APP_DEFAULTS.port;
     const ports = resolvePorts(this, props, { port, servicePort: port });
+    if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
+    this.mainPort = ports[0];
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
     const exposure = resolveExposure(this, props.serviceType, props.externalAccess);
@@ -197,8 +223,8 @@ export class StatefulApp extends Construct implements INetworkTarget {
 
     if (exposure.access) {
       this.externalService = createService(this, 'ExternalService', {
-        metadata: { name: `${this.name}-external`, labels: pod.labels },
-        selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access.clientRanges,
+        metadata: { name: `${this.name}-external`, labels: { ...pod.labels, [EXTERNAL_SERVICE_LABEL]: 'external' } },
+        selector: pod.selector, ports: ports.filter(p => !p.internal), type: exposure.type, clientRanges: exposure.access.clientRanges,
       });
       Policy.acknowledge(this.externalService, EXTERNAL_SERVICE_RULE_ID, exposure.access.reason);
     }
@@ -224,8 +250,9 @@ export class StatefulApp extends Construct implements INetworkTarget {
 
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
-    // Cluster peers: the app's pods may connect to each other on every port of the app.
-    const peerPorts = ports.map(p => ({ port: p.port, protocol: p.protocol }));
+    this.connections = new Connections(this, ports, ports[0]);
+    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics: the scraper only).
+    const peerPorts = ports.filter(p => !p.internal).map(p => ({ port: p.port, protocol: p.protocol }));
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
@@ -233,7 +260,49 @@ export class StatefulApp extends Construct implements INetworkTarget {
       ingress: [...ingressRules(ports, exposure.clients), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
       egress: props.egressTo ?? [],
       extraEgress: [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }],
+      connections: this.connections,
     });
+
+    if (props.metrics) {
+      this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, {
+        matchLabels: { ...pod.selector },
+        matchExpressions: [{ key: EXTERNAL_SERVICE_LABEL, operator: 'DoesNotExist' }],
+      });
+      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+    }
+  }
+
+  /** The app as a network peer: its pods. */
+  public toNetworkPeer(): NetworkPeer {
+    return NetworkPeer.workload(this);
+  }
+
+  /**
+   * Routes `options.host` (and path) to the app through a networking.k8s.io/v1 Ingress (to the
+   * headless Service: the controller balances over the pods), and lets the ingress
+   * controller's pods (`options.controller`) in on the main port.
+   */
+  public exposeViaIngress(options: IngressExposureOptions): k8s.KubeIngress {
+    if (this.ingress) throw propError(this, 'exposeViaIngress', options?.host, 'the app is already exposed by an Ingress', 'call exposeViaIngress once per app');
+    this.ingress = createIngress(this.exposed, options);
+    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
+    return this.ingress;
+  }
+
+  /**
+   * Routes `options.hostnames` (and path) to the app through a gateway.networking.k8s.io/v1
+   * HTTPRoute attached to `options.gateway`, and lets the Gateway's pods (`options.controller`)
+   * in on the main port.
+   */
+  public exposeViaHttpRoute(options: HttpRouteExposureOptions): ApiObject {
+    if (this.httpRoute) throw propError(this, 'exposeViaHttpRoute', options?.hostnames, 'the app is already exposed by an HTTPRoute', 'call exposeViaHttpRoute once per app');
+    this.httpRoute = createHttpRoute(this.exposed, options);
+    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
+    return this.httpRoute;
+  }
+
+  private get exposed(): ExposedApp {
+    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.name, port: this.mainPort, namespace: this.namespace };
   }
 
   /** Namespace of the app: the chart's. */

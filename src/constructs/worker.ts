@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
@@ -6,8 +6,12 @@ import { AutoscalingOptions, createAutoscaler, resolveScaling } from '../hardeni
 import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
 import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
-import { createWorkloadNetworkPolicy, INetworkTarget } from '../hardening/network';
+import { Connections } from '../hardening/connections';
+import { createPodMonitor, MetricsOptions, resolveMetricsPort } from '../hardening/exposure';
+import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
+import { containerPorts } from '../hardening/ports';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
+import { sameCopies } from '../hardening/single-copy';
 
 /** Props of a Worker. */
 export interface WorkerProps extends WorkloadProps {
@@ -27,6 +31,12 @@ export interface WorkerProps extends WorkloadProps {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Prometheus metrics: a container port named "metrics", a PodMonitor on it (a Worker has no
+   * Service), and ingress on that port from `scraper` only (the Worker's only ingress).
+   * @default - none: no port, no ingress
+   */
+  readonly metrics?: MetricsOptions;
 }
 
 /** The documented defaults of Worker, in one place (tested against the rendered output). */
@@ -41,7 +51,7 @@ export const WORKER_DEFAULTS = {
  * NetworkPolicy with no ingress at all, and a HorizontalPodAutoscaler when autoscaled. No
  * Service. Health is checked by a command.
  */
-export class Worker extends Construct implements INetworkTarget {
+export class Worker extends Construct implements INetworkTarget, INetworkPeer {
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The worker's own ServiceAccount (no API token unless a role is bound). */
@@ -52,6 +62,10 @@ export class Worker extends Construct implements INetworkTarget {
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** The HorizontalPodAutoscaler; undefined without `autoscaling`. */
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** Whom the worker may reach (and who may scrape its metrics): `worker.connections.allowTo(api)`. */
+  public readonly connections: Connections;
+  /** The PodMonitor of `metrics`; undefined without metrics. */
+  public readonly podMonitor?: ApiObject;
   /** `metadata.name` of every object of the worker. */
   public readonly name: string;
   /** Labels that select exactly the worker's pods. */
@@ -60,7 +74,7 @@ export class Worker extends Construct implements INetworkTarget {
   public readonly _pod: HardenedPod;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
@@ -69,9 +83,10 @@ export class Worker extends Construct implements INetworkTarget {
       throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
         'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] }), or a check on the health port the worker listens on, e.g. HealthCheck.http("/healthz", { port: 8081 })');
     }
-    const probes = check._render(this, '');
     const scaling = resolveScaling(this, props.autoscaling ?? { enabled: false }, props.replicas, WORKER_DEFAULTS.replicas);
-    const pod = new HardenedPod(this, props, { component: 'worker', probes, deployment: true });
+    const ports = props.metrics ? [resolveMetricsPort(this, props.metrics, [])] : [];
+    const probes = check._render(this, '', 'healthCheck', containerPorts(ports));
+    const pod = new HardenedPod(this, props, { component: 'worker', probes, ports: ports.length > 0 ? containerPorts(ports) : undefined, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -86,13 +101,24 @@ export class Worker extends Construct implements INetworkTarget {
       this.autoscaler = createAutoscaler(this, 'Autoscaler', { metadata, targetKind: 'Deployment', autoscaling: scaling.hpa });
     }
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
-    // A worker takes no traffic: both policy types and no ingress rule, so all ingress is denied.
+    // A worker takes no traffic (but metrics): both policy types and no ingress rule, so all other ingress is denied.
+    this.connections = new Connections(this, ports);
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
       egress: props.egressTo ?? [],
+      connections: this.connections,
     });
+    if (props.metrics) {
+      this.podMonitor = createPodMonitor(this, metadata, props.metrics, pod.selector);
+      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+    }
+  }
+
+  /** The worker as a network peer: its pods. */
+  public toNetworkPeer(): NetworkPeer {
+    return NetworkPeer.workload(this);
   }
 
   /** Namespace of the worker: the chart's. */

@@ -4,6 +4,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { LABEL_MANAGED_BY, LABEL_PART_OF } from '../hardening/labels';
 import { _markPriorityClassesDeployed, WorkloadClass } from '../hardening/workload-class';
+import { sameCopies } from '../hardening/single-copy';
 
 /**
  * The PriorityClass objects behind `WorkloadClass.CRITICAL`, `STANDARD` and `BATCH`. A platform
@@ -15,7 +16,7 @@ export class WorkloadPriorityClasses extends Construct {
   public readonly priorityClasses: k8s.KubePriorityClass[];
 
   constructor(scope: Construct, id: string) {
-    super(scope, id);
+    super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     _markPriorityClassesDeployed(this);
     const namespaced = Chart.of(this).namespace !== undefined;
     this.priorityClasses = WorkloadClass.all().map(c => {

@@ -5,7 +5,9 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from './config';
 import { missingKeyError } from './env';
 import { propError } from './errors';
+import { isImportedConfigMap } from './single-copy';
 import { checkAbsolutePath, suggestDnsLabel } from './validation';
+import { isVolatileFingerprint, markVolatileChecksum } from '../sealing/volatile';
 
 /** Options of `ConfigAttachment.files`. */
 export interface ConfigFilesOptions {
@@ -149,7 +151,7 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     return () => source.configBinding();
   }
   const imported = source as any;
-  if (imported && imported.resourceType === 'configmaps' && typeof imported.name === 'string') {
+  if (isImportedConfigMap(scope, `config[${index}]`, source)) {
     // kplus.ConfigMap.fromConfigMapName(): an object the cluster provides; only its name is known.
     return () => ({ kind: ConfigObjectKind.CONFIG_MAP, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
   }
@@ -269,5 +271,7 @@ export function configChecksum(bindings: ConfigBinding[], env: Record<string, st
     hash.update(JSON.stringify([b.kind, b.name, b.fingerprint]));
   }
   hash.update(JSON.stringify(sortedJson(env)));
-  return hash.digest('hex');
+  const checksum = hash.digest('hex');
+  if (bindings.some(b => isVolatileFingerprint(b.fingerprint))) markVolatileChecksum(checksum);
+  return checksum;
 }

@@ -35,6 +35,7 @@ export function quantity(value: string): k8s.Quantity {
 export const KubeCronJob = plainRendering(k8s.KubeCronJob);
 export const KubeDeployment = plainRendering(k8s.KubeDeployment);
 export const KubeHorizontalPodAutoscalerV2 = plainRendering(k8s.KubeHorizontalPodAutoscalerV2);
+export const KubeIngress = plainRendering(k8s.KubeIngress);
 export const KubeJob = plainRendering(k8s.KubeJob);
 export const KubeLimitRange = plainRendering(k8s.KubeLimitRange);
 export const KubeNamespace = plainRendering(k8s.KubeNamespace);

@@ -1,6 +1,8 @@
+import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
+import type { Connections } from './connections';
 import { propError } from './errors';
 import { checkDnsLabel, checkInteger, isLabelKey, isLabelValue } from './validation';
 
@@ -47,6 +49,24 @@ export interface IpBlockPeerOptions extends NetworkPeerOptions {
   readonly except?: string[];
 }
 
+/** Options of `NetworkPeer.apiServer`. */
+export interface ApiServerPeerOptions {
+  /**
+   * Ports of the API server endpoint.
+   * @default [443, 6443]
+   */
+  readonly ports?: number[];
+}
+
+/**
+ * Anything `connections.allowFrom` / `allowTo` accept: a `NetworkPeer`, a workload of this
+ * library (SecureApp, StatefulApp, Worker, BatchJob) or a SharedService.
+ */
+export interface INetworkPeer {
+  /** The peer as a NetworkPeer. */
+  toNetworkPeer(): NetworkPeer;
+}
+
 /** A workload that other workloads can name as a network peer (SecureApp implements it). */
 export interface INetworkTarget extends IConstruct {
   /** Labels that select exactly the workload's pods. */
@@ -76,7 +96,7 @@ function ipv4Contains(outer: string, inner: string): boolean {
  * Who may talk to a workload (`ingressFrom`) or whom it may reach (`egressTo`). Everything
  * not named is denied: every workload gets a NetworkPolicy for both directions.
  */
-export class NetworkPeer {
+export class NetworkPeer implements INetworkPeer {
   /** Every pod in the workload's own namespace. */
   public static sameNamespace(options: NetworkPeerOptions = {}): NetworkPeer {
     return new NetworkPeer('sameNamespace', () => ({ podSelector: {} }), options);
@@ -90,18 +110,50 @@ export class NetworkPeer {
     }, options);
   }
 
+  /**
+   * Every pod in every namespace whose labels include all of `labels` (e.g.
+   * `{ 'kubernetes.io/metadata.name': 'monitoring' }`, or a team label).
+   */
+  public static namespaces(labels: { [key: string]: string }, options: NetworkPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer(`namespaces ${JSON.stringify(labels)}`, (scope) => {
+      checkLabels(scope, 'NetworkPeer.namespaces', labels, 'every namespace', 'NetworkPeer.allNamespaces()');
+      return { namespaceSelector: { matchLabels: { ...labels } } };
+    }, options);
+  }
+
+  /**
+   * Every pod in every namespace of the cluster (admission webhooks called by the API server
+   * through the cluster network, metrics scrapers of unknown placement). Not addresses outside
+   * the cluster: use `ipBlock` for those.
+   */
+  public static allNamespaces(options: NetworkPeerOptions = {}): NetworkPeer {
+    return new NetworkPeer('every namespace', () => ({ namespaceSelector: {} }), options);
+  }
+
+  /**
+   * The Kubernetes API server, for a workload that calls it with its API token. NetworkPolicies
+   * see the connection after the `kubernetes` Service IP is translated to the API server's
+   * endpoints, so give the endpoint address (`kubectl get endpointslices -n default -l
+   * kubernetes.io/service-name=kubernetes`), not the Service IP: an IP (a /32 or /128 is
+   * added) or a CIDR. Ports 443 and 6443 by default.
+   */
+  public static apiServer(endpoint: string, options: ApiServerPeerOptions = {}): NetworkPeer {
+    const cidr = typeof endpoint === 'string' && !endpoint.includes('/') ? `${endpoint}/${endpoint.includes(':') ? 128 : 32}` : endpoint;
+    const peer = NetworkPeer.ipBlock(cidr, { ports: options.ports ?? [443, 6443] });
+    return new NetworkPeer(`API server ${endpoint}`, (scope) => {
+      try {
+        return peer._peer(scope);
+      } catch {
+        throw propError(scope, 'NetworkPeer.apiServer', endpoint, 'not an IP address or CIDR',
+          'give the API server endpoint address, e.g. "10.0.0.10" (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)');
+      }
+    }, { ports: options.ports ?? [443, 6443] });
+  }
+
   /** Pods with all of `labels`, in the workload's namespace or in `options.namespace`. */
   public static pods(labels: { [key: string]: string }, options: PodsPeerOptions = {}): NetworkPeer {
     return new NetworkPeer(`pods ${JSON.stringify(labels)}`, (scope) => {
-      if (Object.keys(labels).length === 0) {
-        throw propError(scope, 'NetworkPeer.pods', labels, 'an empty label set selects every pod', 'name at least one label, or use NetworkPeer.sameNamespace()');
-      }
-      for (const [key, value] of Object.entries(labels)) {
-        if (!isLabelKey(key) || typeof value !== 'string' || !isLabelValue(value)) {
-          throw propError(scope, 'NetworkPeer.pods', { [key]: value }, 'not a valid label selector (keys: [prefix/]name of letters, digits, "-", "_", "."; values: at most 63 such characters)',
-            'write it like { "app.kubernetes.io/name": "api" }');
-        }
-      }
+      checkLabels(scope, 'NetworkPeer.pods', labels, 'every pod', 'NetworkPeer.sameNamespace()');
       if (options.namespace) checkDnsLabel(scope, 'NetworkPeer.pods namespace', options.namespace);
       return {
         podSelector: { matchLabels: { ...labels } },
@@ -112,11 +164,27 @@ export class NetworkPeer {
 
   /** The pods of another workload of this library (for egress: on its port). */
   public static workload(target: INetworkTarget, options: NetworkPeerOptions = {}): NetworkPeer {
-    return new NetworkPeer(`workload ${target.node.path}`, () => ({
+    const peer = new NetworkPeer(`workload ${target.node.path}`, () => ({
       podSelector: { matchLabels: { ...target.podSelectorLabels } },
       ...(target.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target.namespace } } } : {}),
     }), { ...options, ports: options.ports ?? (target.port ? [target.port] : undefined) });
+    peer._target = target;
+    return peer;
   }
+
+  /**
+   * A peer rendered by `render` (for constructs of this library that select pods their own way,
+   * e.g. a SharedService's members).
+   * @internal
+   */
+  public static _custom(description: string, render: (scope: IConstruct) => k8s.NetworkPolicyPeer): NetworkPeer {
+    return new NetworkPeer(description, render, {});
+  }
+
+  /** The workload this peer names, when it names one (`workload`). @internal */
+  public _target?: INetworkTarget;
+  /** The construct behind the peer when it is not a workload (a SharedService). @internal */
+  public _source?: IConstruct;
 
   /** Addresses in a CIDR range (outside the cluster's pod network: pod IPs change). */
   public static ipBlock(cidr: string, options: IpBlockPeerOptions = {}): NetworkPeer {
@@ -142,6 +210,11 @@ export class NetworkPeer {
     private readonly options: NetworkPeerOptions,
   ) {}
 
+  /** This peer. */
+  public toNetworkPeer(): NetworkPeer {
+    return this;
+  }
+
   /** @internal */
   public _peer(scope: IConstruct): k8s.NetworkPolicyPeer {
     return this.render(scope);
@@ -163,6 +236,19 @@ export class NetworkPeer {
   /** @internal */
   public get _hasPorts(): boolean {
     return this.options.ports !== undefined;
+  }
+}
+
+/** Validates a label selector of a peer: at least one label, valid keys and values. */
+function checkLabels(scope: IConstruct, prop: string, labels: { [key: string]: string }, what: string, everything: string): void {
+  if (!labels || typeof labels !== 'object' || Object.keys(labels).length === 0) {
+    throw propError(scope, prop, labels, `an empty label set selects ${what}`, `name at least one label, or use ${everything}`);
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key) || typeof value !== 'string' || !isLabelValue(value)) {
+      throw propError(scope, prop, { [key]: value }, 'not a valid label selector (keys: [prefix/]name of letters, digits, "-", "_", "."; values: at most 63 such characters)',
+        'write it like { "app.kubernetes.io/name": "api" }');
+    }
   }
 }
 
@@ -213,6 +299,8 @@ export interface WorkloadNetworkPolicyOptions {
   readonly egress: NetworkPeer[];
   /** Egress rules the construct itself needs, besides `egress`. */
   readonly extraEgress?: WorkloadEgressRule[];
+  /** Rules added after construction (`connections.allowFrom` / `allowTo`), rendered at synth. */
+  readonly connections?: Connections;
 }
 
 const policyPorts = (ports: PolicyPort[]): k8s.NetworkPolicyPort[] => ports.map(p => ({ protocol: p.protocol, port: kube.intOrString(p.port) }));
@@ -239,13 +327,19 @@ export function createWorkloadNetworkPolicy(scope: Construct, id: string, option
     to: [peer._peer(scope)],
     ports: peer._ports(scope, 'egressTo'),
   })), ...(options.extraEgress ?? []).map(r => ({ to: r.to, ports: policyPorts(r.ports) }))];
+  const connections = options.connections;
   return new kube.KubeNetworkPolicy(scope, id, {
     metadata: { name: options.name, labels: options.labels },
-    spec: {
-      podSelector: { matchLabels: options.podSelector },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: ingress.length > 0 ? ingress : undefined,
-      egress,
-    },
+    spec: Lazy.any({
+      produce: (): k8s.NetworkPolicySpec => {
+        const allIngress = [...ingress, ...connections?._ingressRules ?? []];
+        return {
+          podSelector: { matchLabels: options.podSelector },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: allIngress.length > 0 ? allIngress : undefined,
+          egress: [...egress, ...connections?._egressRules ?? []],
+        };
+      },
+    }) as k8s.NetworkPolicySpec,
   });
 }

@@ -93,6 +93,8 @@ export interface ResolvedPort {
   readonly appProtocol?: string;
   readonly peers: NetworkPeer[];
   readonly prop: string;
+  /** Never exposed outside the cluster (the metrics port): no external client ranges, not on an external Service. */
+  readonly internal?: boolean;
 }
 
 /** Inputs of `resolvePorts`: the props of a serving workload. */
@@ -175,7 +177,7 @@ export function servicePorts(ports: ResolvedPort[]): k8s.ServicePort[] {
 export function ingressRules(ports: ResolvedPort[], external?: NetworkPeer[]): WorkloadIngressRule[] {
   return ports.map(p => ({
     ports: [{ port: p.port, protocol: p.protocol }],
-    peers: [...p.peers, ...(external ?? [])],
+    peers: [...p.peers, ...(p.internal ? [] : external ?? [])],
     prop: p.prop,
   }));
 }

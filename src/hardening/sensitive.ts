@@ -2,15 +2,59 @@
  * Environment variable names that hold secrets: a superset of Polaris
  * `sensitiveContainerEnvVar` (password, token, bearer, secret, AWS_SECRET_ACCESS_KEY,
  * GOOGLE_APPLICATION_CREDENTIALS, AZURE_*KEY, OCI_CLI_KEY_CONTENT) and kube-linter
- * `env-var-secret`. Used by the workload constructs (refused at construct time) and by the
- * policy rules (for hand-written objects and `check`), so both agree.
+ * `env-var-secret`, plus the short forms real apps use: `DB_PASS`, `PGPASS`, `MYSQL_PWD`,
+ * `*_PASSPHRASE`, signing, encryption and HMAC keys (`JWT_SIGNING_KEY`). Used by the workload
+ * constructs (refused at construct time) and by the policy rules (for hand-written objects and
+ * `check`), so both agree.
  */
-export const SENSITIVE_ENV_NAME = /passw(or)?d|secret|token|bearer|credential|api[-_]?key|private[-_]?key|access[-_]?key|^AZURE_.+KEY$|^OCI_CLI_KEY_CONTENT$/i;
+export const SENSITIVE_ENV_NAME = new RegExp([
+  'passw(or)?d', 'secret', 'token', 'bearer', 'credential', 'api[-_]?key', 'private[-_]?key', 'access[-_]?key',
+  '^AZURE_.+KEY$', '^OCI_CLI_KEY_CONTENT$',
+  '(^|[-_.])pass($|[-_.])', 'pgpass', 'passphrase', '(^|[-_.])[a-z]+pwd$', '[-_.]pwd$',
+  '(signing|encryption|encrypt|hmac|jwt|session|cookie|master|license)[-_.]?key', 'hmac',
+].join('|'), 'i');
 
 /** A PEM private key in a value (Polaris flags it whatever the variable's name). */
 export const PRIVATE_KEY_VALUE = /-BEGIN\s+.*PRIVATE KEY-/i;
 
+/** A URL with a password in its user info, e.g. `postgres://user:secret@host/db`. */
+export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i;
+
+/** Whether a value is a placeholder filled in later (`${VAR}`, `$(VAR)`, `{{ .x }}`, `<x>`), not a secret. */
+function isPlaceholder(value: string): boolean {
+  return /^\s*(\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|<[^>]*>)\s*$/.test(value);
+}
+
+/** Whether a URL's password is a placeholder (`postgres://u:${PGPASSWORD}@h`, `$(DB_PASS)`). */
+function urlHasRealPassword(value: string): boolean {
+  const re = new RegExp(URL_WITH_PASSWORD.source, 'gi');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(value)) !== null) {
+    const pass = m[0].slice(m[0].lastIndexOf(':', m[0].length - 2) + 1, -1);
+    if (!/^(\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|\*+|x+|<[^>]*>)$/.test(pass)) return true;
+  }
+  return false;
+}
+
 /** Whether a plain environment variable would put a secret into the manifest. */
 export function isSensitiveEnv(name: string, value: string): boolean {
-  return SENSITIVE_ENV_NAME.test(name) || PRIVATE_KEY_VALUE.test(value);
+  return (SENSITIVE_ENV_NAME.test(name) && !isPlaceholder(value)) || PRIVATE_KEY_VALUE.test(value) || urlHasRealPassword(value);
+}
+
+/** A `password: x` / `password=x` / `"apiKey": "x"` line inside a configuration file. */
+const SECRET_ASSIGNMENT = /^\s*["']?[\w.-]*(passw(or)?d|passwd|secret|api[-_]?key|private[-_]?key|access[-_]?key|token|credentials?)["']?\s*[:=]\s*["']?([^\s"'#;,}]+)/im;
+
+/**
+ * Why a ConfigMap entry holds a secret, or undefined: a private key, a password in a URL, a
+ * secret-named key with a literal value, or a `password = ...` line in a configuration file.
+ */
+export function secretInConfig(key: string, value: string): string | undefined {
+  if (PRIVATE_KEY_VALUE.test(value)) return 'a PEM private key';
+  if (urlHasRealPassword(value)) return 'a URL with a password';
+  if (value.trim() && !value.includes('\n') && SENSITIVE_ENV_NAME.test(key) && !isPlaceholder(value)) return `a literal value under the secret-like key ${JSON.stringify(key)}`;
+  const m = SECRET_ASSIGNMENT.exec(value);
+  if (m && !/^(\$|\{\{|<|\*+$|""|''|null$|none$|true$|false$|~$)/i.test(m[3]) && !/_?(file|path|ref|env|name|url|endpoint|length|min|max|ttl|timeout)["']?\s*[:=]/i.test(m[0])) {
+    return `a ${m[1].toLowerCase()} setting with a literal value`;
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { Names } from 'cdk8s';
+import { Chart, Names } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { propError } from './errors';
 
@@ -94,9 +94,12 @@ export function checkAbsolutePath(scope: IConstruct, prop: string, value: string
 
 /**
  * The default object name of a construct: cdk8s' unique name for its path (with a hash
- * suffix), made a valid DNS-1123 label. `Names.toDnsLabel` keeps characters such as "_" and
- * "." from construct ids, which the API server refuses in most names.
+ * suffix unless the chart sets `disableResourceNameHashes`), made a valid DNS-1123 label.
+ * `Names.toDnsLabel` keeps characters such as "_" and "." from construct ids, which the API
+ * server refuses in most names.
  */
 export function derivedName(scope: IConstruct, maxLen: number = 63): string {
-  return suggestDnsLabel(Names.toDnsLabel(scope, { maxLen })).slice(0, maxLen).replace(/-+$/, '');
+  // The chart's `disableResourceNameHashes` (read as cdk8s' own generateObjectName does).
+  const includeHash = (Chart.of(scope) as unknown as { _disableResourceNameHashes?: boolean })._disableResourceNameHashes !== true;
+  return suggestDnsLabel(Names.toDnsLabel(scope, { maxLen, includeHash })).slice(0, maxLen).replace(/-+$/, '');
 }

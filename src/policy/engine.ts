@@ -23,6 +23,19 @@ export interface EvaluateOptions {
    * @default false
    */
   readonly keepInactiveAcknowledgements?: boolean;
+  /**
+   * Add a HARDENED-ACK-001 finding for each unused acknowledgement. The synth gate turns this off
+   * and decides across all its gates (`withUnusedAcknowledgements`): an acknowledgement is
+   * unused only when no gate that sees it used it.
+   * @default true
+   */
+  readonly reportUnused?: boolean;
+  /**
+   * List at most this many findings (and as many acknowledged ones); the rest are counted only,
+   * so memory stays bounded whatever the input (`check`).
+   * @default - no limit
+   */
+  readonly maxFindings?: number;
 }
 
 export interface PolicyReport {
@@ -36,6 +49,15 @@ export interface PolicyReport {
   readonly warnings: number;
   /** Number of objects evaluated. */
   readonly objects: number;
+  /**
+   * Findings counted in `errors` and `warnings` (or acknowledged) but not listed, past
+   * `maxFindings`. @default 0
+   */
+  readonly omitted?: number;
+  /** @internal errors among the omitted findings */
+  readonly _omittedErrors?: number;
+  /** @internal warnings among the omitted findings */
+  readonly _omittedWarnings?: number;
 }
 
 export function objectRef(json: any): ObjectRef {
@@ -49,7 +71,7 @@ export function objectRef(json: any): ObjectRef {
 }
 
 export function evaluatePolicy(objects: readonly PolicyObject[], options: EvaluateOptions): PolicyReport {
-  const context: PolicyContext = { objects, pssVersion: options.pssVersion ?? LATEST_PSS, _index: buildIndex(objects) };
+  const context: PolicyContext = { objects: objects as PolicyObject[], pssVersion: [...(options.pssVersion ?? LATEST_PSS)], _index: buildIndex(objects) };
   const active = new Set(options.rules.map((r) => r.id));
   const acks = (options.acknowledgements ?? []).filter((a) => options.keepInactiveAcknowledgements || active.has(a.ruleId));
   const byObject = new Map<number, AcknowledgementScope[]>();
@@ -58,6 +80,10 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
 
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
+  const max = options.maxFindings ?? Infinity;
+  let omitted = 0;
+  let omittedErrors = 0;
+  let omittedWarnings = 0;
   objects.forEach((po, objectIndex) => {
     if (po.json === null || typeof po.json !== 'object') return;
     let ref: ObjectRef | undefined; // only objects with findings need it
@@ -69,22 +95,45 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
         violations = [{ path: [], message: `rule failed on this object: ${(e as Error).message}` }];
       }
       for (const v of violations) {
+        const ack = (byObject.get(objectIndex) ?? []).find((a) => a.ruleId === rule.id);
+        if (ack) used.add(ack);
+        if ((ack ? suppressed.length : findings.length) >= max) {
+          // Counted, not listed: no Finding is built (bounded memory for any input).
+          omitted++;
+          if (!ack) {
+            if (rule.severity === RuleSeverity.ERROR) omittedErrors++; else omittedWarnings++;
+          }
+          continue;
+        }
         ref ??= objectRef(po.json);
         const f: Finding = {
           ruleId: rule.id, severity: rule.severity, object: ref, origin: po.origin, objectIndex,
           path: formatPath(v.path), pathSegments: v.path, message: v.message, fix: v.fix ?? rule.fix,
         };
-        const ack = (byObject.get(objectIndex) ?? []).find((a) => a.ruleId === rule.id);
-        if (ack) {
-          used.add(ack);
-          suppressed.push({ ...f, reason: ack.reason });
-        } else {
-          findings.push(f);
-        }
+        if (ack) suppressed.push({ ...f, reason: ack.reason });
+        else findings.push(f);
       }
     }
   });
   const unused = acks.filter((a) => !used.has(a));
+  const report: PolicyReport = {
+    findings, suppressed, unused, errors: 0, warnings: 0, objects: objects.length,
+    ...(omitted ? { omitted, _omittedErrors: omittedErrors, _omittedWarnings: omittedWarnings } : {}),
+  };
+  return options.reportUnused === false ? count(report) : withUnusedAcknowledgements(report, unused, objects, active);
+}
+
+function count(report: PolicyReport): PolicyReport {
+  return {
+    ...report,
+    errors: report.findings.filter((f) => f.severity === RuleSeverity.ERROR).length + (report._omittedErrors ?? 0),
+    warnings: report.findings.filter((f) => f.severity === RuleSeverity.WARNING).length + (report._omittedWarnings ?? 0),
+  };
+}
+
+/** The report with a HARDENED-ACK-001 finding for each of `unused` (and `unused` as its list). */
+export function withUnusedAcknowledgements(report: PolicyReport, unused: AcknowledgementScope[], objects: readonly PolicyObject[], active: ReadonlySet<string>): PolicyReport {
+  const findings = [...report.findings];
   for (const a of unused) {
     const objectIndex = a.objects[0] ?? -1;
     findings.push({
@@ -99,12 +148,5 @@ export function evaluatePolicy(objects: readonly PolicyObject[], options: Evalua
       fix: UNUSED_ACKNOWLEDGEMENT.fix,
     });
   }
-  return {
-    findings,
-    suppressed,
-    unused,
-    errors: findings.filter((f) => f.severity === RuleSeverity.ERROR).length,
-    warnings: findings.filter((f) => f.severity === RuleSeverity.WARNING).length,
-    objects: objects.length,
-  };
+  return count({ ...report, findings, unused });
 }

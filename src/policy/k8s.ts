@@ -47,31 +47,80 @@ export interface PodView {
   readonly specPath: PathSegment[];
 }
 
-const podCache = new WeakMap<object, PodView | null>();
+const podsCache = new WeakMap<object, PodView[]>();
 
-/** The pod template of a pod-bearing object, else `undefined`. */
-export function podOf(o: any): PodView | undefined {
-  if (!isMap(o)) return undefined;
-  const cached = podCache.get(o);
-  if (cached !== undefined) return cached ?? undefined;
-  let view: PodView | null = null;
+/**
+ * Whether `v` has the shape of a pod spec: a `containers` array of objects with an `image`. Pod
+ * specs are found by shape anywhere in an object, so a pod template inside a custom resource
+ * (an Argo Rollout, a Knative Service, an operator's CR) is checked like a Deployment's.
+ */
+export function isPodSpecShape(v: unknown): v is Record<string, any> {
+  return isMap(v) && Array.isArray(v.containers) && v.containers.some((c: unknown) => isMap(c) && c.image !== undefined);
+}
+
+/** Every pod spec in the object: the one of a pod-bearing kind first, then any found by shape. */
+export function podsOf(o: any): PodView[] {
+  if (!isMap(o)) return [];
+  const cached = podsCache.get(o);
+  if (cached) return cached;
+  const views: PodView[] = [];
   const def = typeof o.kind === 'string' && Object.prototype.hasOwnProperty.call(POD_BEARING_KINDS, o.kind) ? POD_BEARING_KINDS[o.kind] : undefined;
+  let known: any;
   if (def && def.groups.includes(apiGroup(o.apiVersion))) {
     if (def.path === null) {
-      view = { meta: metaOf(o), spec: obj(o.spec), metaPath: ['metadata'], specPath: ['spec'] };
+      known = o.spec;
+      views.push({ meta: metaOf(o), spec: obj(o.spec), metaPath: ['metadata'], specPath: ['spec'] });
     } else {
       let cur: any = o;
       for (const p of def.path) cur = obj(cur)[p];
-      view = { meta: obj(obj(cur).metadata), spec: obj(obj(cur).spec), metaPath: [...def.path, 'metadata'], specPath: [...def.path, 'spec'] };
+      known = obj(cur).spec;
+      views.push({ meta: obj(obj(cur).metadata), spec: obj(obj(cur).spec), metaPath: [...def.path, 'metadata'], specPath: [...def.path, 'spec'] });
     }
   }
-  podCache.set(o, view);
-  return view ?? undefined;
+  const seen = new Set<object>();
+  const walk = (node: any, at: PathSegment[], parent: any, depth: number) => {
+    if (node === null || typeof node !== 'object' || depth > 100 || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      node.forEach((x, i) => walk(x, [...at, i], node, depth + 1));
+      return;
+    }
+    if (node !== known && isPodSpecShape(node)) {
+      const key = at[at.length - 1];
+      const withMeta = key === 'spec' && isMap(parent) && isMap(parent.metadata);
+      views.push({ meta: withMeta ? parent.metadata : {}, spec: node, metaPath: [...at.slice(0, -1), 'metadata'], specPath: at });
+      return;
+    }
+    if (node === known) return;
+    for (const [k, v] of Object.entries(node)) if (v !== null && typeof v === 'object') walk(v, [...at, k], node, depth + 1);
+  };
+  for (const [k, v] of Object.entries(o)) if (k !== 'metadata' && k !== 'status' && v !== null && typeof v === 'object') walk(v, [k], o, 1);
+  podsCache.set(o, views);
+  return views;
 }
 
-/** Whether the object runs pods (every pod-bearing kind except PodTemplate). */
+/** The pod template of an object (its pod-bearing kind's, else the first found by shape), else `undefined`. */
+export function podOf(o: any): PodView | undefined {
+  return podsOf(o)[0];
+}
+
+/** Whether the object runs pods (every object with a pod spec except a PodTemplate). */
 export function runsPods(o: any): boolean {
   return !!podOf(o) && o.kind !== 'PodTemplate';
+}
+
+/**
+ * kubectl reads any document with an `items` array as a list and creates each item (the
+ * unstructured decoder's list detection, not the kind): lists are expanded, recursively.
+ */
+export function isListShape(v: unknown): v is { items: any[] } {
+  return isMap(v) && Array.isArray(v.items);
+}
+
+/** The objects a document stands for: itself, or the items of a list, recursively, with their paths. */
+export function expandLists(json: any, at: PathSegment[] = [], depth = 0): Array<{ json: any; path: PathSegment[] }> {
+  if (depth < 32 && isListShape(json)) return json.items.flatMap((item: any, j: number) => expandLists(item, [...at, 'items', j], depth + 1));
+  return [{ json, path: at }];
 }
 
 export const isBatch = (o: any): boolean => isKind(o, 'Job', ['batch']) || isKind(o, 'CronJob', ['batch']);
@@ -270,4 +319,4 @@ export function parsePssVersion(v: string | undefined): [number, number] | undef
   const m = /^v?1\.(\d+)$/.exec(v);
   return m && Number(m[1]) <= LATEST_PSS[1] ? [1, Number(m[1])] : undefined;
 }
-export const atLeast = (v: readonly [number, number], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);
+export const atLeast = (v: readonly number[], major: number, minor: number): boolean => v[0] > major || (v[0] === major && v[1] >= minor);

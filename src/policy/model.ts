@@ -45,18 +45,19 @@ export interface ObjectRef {
 /** What the rules may read besides the object itself. Built once per object set. */
 export interface PolicyContext {
   /** Every object in the set (a chart, or every file `check` read). */
-  readonly objects: readonly PolicyObject[];
+  readonly objects: PolicyObject[];
   /**
-   * The Pod Security Standards version, `[major, minor]`, that decides version-dependent
-   * relaxations (allowed sysctls and SELinux types, user-namespace and Windows exemptions).
+   * The Pod Security Standards version, `[major, minor]` (two numbers), that decides
+   * version-dependent relaxations (allowed sysctls and SELinux types, user-namespace and
+   * Windows exemptions).
    */
-  readonly pssVersion: readonly [number, number];
+  readonly pssVersion: number[];
   /** @internal indexes shared by the cross-object rules */
   readonly _index: import('./k8s').ObjectIndex;
 }
 
 /** A policy rule: stable id, the standard it follows, and how to evaluate it. */
-export interface PolicyRule {
+export interface IPolicyRule {
   /** Stable id, `HARDENED-<FAMILY>-<NNN>`. Never reused for a different check. */
   readonly id: string;
   /** Rule family (the module it lives in), e.g. "Pod Security Standards". */
@@ -79,6 +80,9 @@ export interface PolicyRule {
   /** Findings for `obj`; `[]` when compliant or not applicable. */
   evaluate(obj: any, context: PolicyContext): RuleViolation[];
 }
+
+/** The former name of `IPolicyRule` (TypeScript only; jsii names behavioural interfaces `I...`). */
+export type PolicyRule = IPolicyRule;
 
 /** A rule violation on a specific object, as reported. */
 export interface Finding {

@@ -30,7 +30,7 @@ export const INVALID_ACKNOWLEDGEMENT: PolicyRule = {
   severity: RuleSeverity.WARNING,
   standards: ['cdk-nag suppressions practice'],
   explanation: 'An acknowledgement needs a known rule id and a reason of at least 10 characters; otherwise it is ignored and the finding stays.',
-  fix: 'Write entries as `<rule id>: <reason>` separated by "; ".',
+  fix: 'Write entries as `<rule id>: <reason>` separated by "; " (a ";" inside a reason is written "\\;").',
   evaluate: () => [],
 };
 

@@ -1,4 +1,4 @@
-/* The rules table for the README, generated from the rule data. */
+/* The rules table of docs/rules.md, generated from the rule data. */
 import { PolicyRule } from './model';
 import { ALL_RULES, PolicyPack } from './registry';
 
@@ -26,7 +26,7 @@ export function renderRulesTable(rules: PolicyRule[] = ALL_RULES): string {
   return out.join('\n');
 }
 
-/** Markers around the generated table in README.md. */
+/** Markers around the generated table in docs/rules.md. */
 export const RULES_TABLE_START = '<!-- rules-table:start -->';
 export const RULES_TABLE_END = '<!-- rules-table:end -->';
 
@@ -34,6 +34,6 @@ export const RULES_TABLE_END = '<!-- rules-table:end -->';
 export function withRulesTable(readme: string, table: string = renderRulesTable()): string {
   const start = readme.indexOf(RULES_TABLE_START);
   const end = readme.indexOf(RULES_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${RULES_TABLE_START} ... ${RULES_TABLE_END} section`);
+  if (start < 0 || end < start) throw new Error(`the rules page (docs/rules.md) has no ${RULES_TABLE_START} ... ${RULES_TABLE_END} section`);
   return `${readme.slice(0, start + RULES_TABLE_START.length)}\n${table}${readme.slice(end)}`;
 }

@@ -1,10 +1,42 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { checkNamespaceName, checkObjectName } from './names';
+import { checkNamespaceName, checkObjectName, isBase64 } from './names';
 import { encryptionLabel, SealingError, SealingScope, sealToBase64 } from './seal';
 
 /** The smallest RSA key accepted: 2048 bits (the controller generates 4096-bit keys). */
 const MIN_MODULUS_BITS = 2048;
+
+/**
+ * Refuses an RSA public key that does not encrypt: a public exponent below 3 or even (with
+ * exponent 1 the "ciphertext" is the plaintext, and anyone can unseal it), or an even modulus
+ * (not a product of two odd primes; OpenSSL fails on it). Never prints a key value.
+ */
+function checkRsaKey(publicKey: crypto.KeyObject): void {
+  let exponent: bigint | undefined;
+  let modulus: Buffer | undefined;
+  try {
+    exponent = publicKey.asymmetricKeyDetails?.publicExponent;
+    const n = publicKey.export({ format: 'jwk' }).n;
+    modulus = n ? Buffer.from(n, 'base64url') : undefined;
+  } catch {
+    exponent = undefined;
+  }
+  if (exponent === undefined || modulus === undefined || modulus.length === 0) {
+    throw new SealingError('the certificate\'s RSA public key cannot be read', 'give the sealed-secrets controller certificate that `kubeseal --fetch-cert` prints');
+  }
+  if (exponent < BigInt(3) || exponent % BigInt(2) === BigInt(0)) {
+    throw new SealingError(
+      'the certificate\'s RSA public exponent is not an odd number of at least 3, so sealing with it would not encrypt (with exponent 1 the sealed value is the plaintext)',
+      'give the sealed-secrets controller certificate (its exponent is 65537); this one is broken or forged',
+    );
+  }
+  if ((modulus[modulus.length - 1] & 1) === 0) {
+    throw new SealingError(
+      'the certificate\'s RSA modulus is even, so it is not an RSA key anyone can decrypt for',
+      'give the sealed-secrets controller certificate that `kubeseal --fetch-cert` prints; this one is broken or forged',
+    );
+  }
+}
 
 /** Where and how to seal one value with `SealingCertificate.seal()`. */
 export interface SealOptions {
@@ -83,18 +115,48 @@ export class SealingCertificate {
   }
 
   /**
-   * Checks that the certificate can seal at time `at`: readable, an RSA key of at least 2048
-   * bits, and `at` within its validity period. Throws a `SealingError` otherwise.
+   * Checks that the certificate can seal at time `at`: readable, a sound RSA key (at least 2048
+   * bits, an odd modulus, an odd public exponent of at least 3), and `at` within its validity
+   * period. Throws a `SealingError` otherwise.
    */
   public validate(at: Date = new Date()): void {
     this.publicKeyAt(at);
   }
 
   /**
-   * Seals one value, like `kubeseal --raw`: returns the base64 ciphertext for `encryptedData`.
-   * Each call uses a fresh random AES key, so the same value seals differently every time.
+   * Seals one text value (its UTF-8 bytes), like `kubeseal --raw`: returns the base64
+   * ciphertext for `encryptedData`. Each call uses a fresh random AES key, so the same value
+   * seals differently every time. (A Buffer is still accepted at run time and sealed as it is;
+   * binary data is best given to `sealBase64`.)
    */
-  public seal(plaintext: Buffer, options: SealOptions = {}): string {
+  public seal(plaintext: string, options: SealOptions = {}): string {
+    const bytes: unknown = plaintext;
+    if (bytes instanceof Uint8Array) return this._sealBytes(Buffer.from(bytes), options);
+    if (typeof plaintext !== 'string') throw new SealingError(`the value to seal is ${typeof plaintext}, not a string`, 'give a string, or binary data as base64 to sealBase64()');
+    const buffer = Buffer.from(plaintext, 'utf8');
+    try {
+      return this._sealBytes(buffer, options);
+    } finally {
+      buffer.fill(0);
+    }
+  }
+
+  /**
+   * Seals binary data given as base64 (e.g. `buffer.toString('base64')`); the bytes, not the
+   * base64 text, are sealed, as `kubeseal --raw --from-file` does.
+   */
+  public sealBase64(data: string, options: SealOptions = {}): string {
+    if (typeof data !== 'string' || !isBase64(data)) throw new SealingError('the value to seal is not base64', 'give the bytes as base64, e.g. buffer.toString(\'base64\')');
+    const buffer = Buffer.from(data, 'base64');
+    try {
+      return this._sealBytes(buffer, options);
+    } finally {
+      buffer.fill(0);
+    }
+  }
+
+  /** @internal seals bytes; the caller owns (and zeroes) the buffer */
+  public _sealBytes(plaintext: Buffer, options: SealOptions = {}): string {
     const scope = options.scope ?? SealingScope.STRICT;
     if (options.namespace !== undefined) {
       const problem = checkNamespaceName(options.namespace);
@@ -159,7 +221,15 @@ export class SealingCertificate {
         'give the PEM certificate that `kubeseal --fetch-cert` prints',
       );
     }
-    const publicKey = certificate.publicKey;
+    let publicKey: crypto.KeyObject;
+    try {
+      publicKey = certificate.publicKey;
+    } catch {
+      throw new SealingError(
+        'the certificate\'s public key cannot be read',
+        'give the PEM certificate that `kubeseal --fetch-cert` prints',
+      );
+    }
     if (publicKey.asymmetricKeyType !== 'rsa') {
       throw new SealingError(
         `the certificate holds a${publicKey.asymmetricKeyType === 'ec' || publicKey.asymmetricKeyType === 'ed25519' ? 'n' : ''} ${publicKey.asymmetricKeyType} key, and sealed-secrets encrypts with RSA-OAEP`,
@@ -173,6 +243,7 @@ export class SealingCertificate {
         'give the sealed-secrets controller certificate (the controller generates 4096-bit keys)',
       );
     }
+    checkRsaKey(publicKey);
     this.loaded = { certificate, publicKey };
     return this.loaded;
   }

@@ -48,3 +48,8 @@ export function checkLabelValue(value: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether `value` is canonical base64 (padded, standard alphabet). */
+export function isBase64(value: string): boolean {
+  return value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value);
+}

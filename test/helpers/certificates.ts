@@ -72,6 +72,19 @@ export interface TestCertificateOptions {
   readonly commonName?: string;
   /** Add KeyUsage (keyEncipherment + certSign, critical) and BasicConstraints CA:true, like the controller's certificate. */
   readonly controllerExtensions?: boolean;
+  /** The SubjectPublicKeyInfo (DER) to put into the certificate instead of the key pair's (a forged or broken key). */
+  readonly spki?: Buffer;
+}
+
+/** An RSA SubjectPublicKeyInfo (DER) with any modulus and exponent, sound or not. */
+export function rsaSpki(modulus: Buffer, exponent: Buffer): Buffer {
+  return sequence(sequence(oid('1.2.840.113549.1.1.1'), nullValue()), bitString(sequence(integer(modulus), integer(exponent))));
+}
+
+/** The modulus and exponent of an RSA public key. */
+export function rsaParts(key: crypto.KeyObject): { n: Buffer; e: Buffer } {
+  const jwk = key.export({ format: 'jwk' });
+  return { n: Buffer.from(jwk.n!, 'base64url'), e: Buffer.from(jwk.e!, 'base64url') };
 }
 
 export interface TestCertificate {
@@ -107,7 +120,7 @@ export function makeCertificate(options: TestCertificateOptions = {}): TestCerti
     name(options.commonName),
     sequence(time(notBefore), time(notAfter)),
     name(options.commonName),
-    keyPair.publicKey.export({ type: 'spki', format: 'der' }),
+    options.spki ?? keyPair.publicKey.export({ type: 'spki', format: 'der' }),
     ...extensions,
   );
   const signature = crypto.sign('sha256', tbs, signer);

@@ -11,9 +11,10 @@ for (const doc of docs) {
     errors.push(`${where}: no apiVersion/kind`);
     continue;
   }
-  const path = doc.apiVersion === 'bitnami.com/v1alpha1'
-    ? '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/' + doc.kind
-    : 'kubernetes-models/' + doc.apiVersion + '/' + doc.kind;
+  const group = doc.apiVersion.split('/')[0];
+  const pkg = { 'bitnami.com': '@kubernetes-models/sealed-secrets/', 'gateway.networking.k8s.io': '@kubernetes-models/gateway-api/',
+    'monitoring.coreos.com': '@kubernetes-models/prometheus-operator/' }[group];
+  const path = pkg ? pkg + doc.apiVersion + '/' + doc.kind : 'kubernetes-models/' + doc.apiVersion + '/' + doc.kind;
   let Model;
   try {
     Model = (await import(path))[doc.kind];

@@ -300,7 +300,7 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
   standards: [NETPOL_DOCS, 'Kubernetes docs: Accessing the API from a Pod'],
   explanation: 'A pod gets an API token (a projected serviceAccountToken, or an automounted token of a bound ServiceAccount) to call the API server. '
     + 'When its egress NetworkPolicy allows no address on 443 or 6443 (the API server is not a pod: only an ipBlock or a rule without peers reaches it), every API call times out.',
-  fix: 'Allow egress to the API server endpoint: `app.connections.allowTo(NetworkPeer.ipBlock(\'<endpoint>/32\', { ports: [6443] }))`, or `egressTo` with that peer '
+  fix: 'Allow egress to the API server endpoint: `app.connections.allowTo(NetworkPeer.apiServer(\'<endpoint address>\'))` (ports 443 and 6443), or `egressTo` with that peer '
     + '(the endpoint: `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`).',
   evaluate: (o, ctx) => {
     if (!runsPods(o)) return [];
@@ -316,8 +316,8 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
     return [{
       path: token.path,
       message: `${label(self)} gets ${token.what}, but ${policiesText(v.policies)} allow${v.policies.length === 1 ? 's' : ''} no egress to an address on ${API_SERVER_PORTS.join(' or ')}/TCP: its API calls cannot reach the API server`,
-      fix: `${code}.connections.allowTo(NetworkPeer.ipBlock('<API server endpoint>/32', { ports: [6443] }))`
-        + ` (or the same peer in ${code}'s \`egressTo\` prop; the endpoint and its port: \`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes\`)`,
+      fix: `${code}.connections.allowTo(NetworkPeer.apiServer('<API server endpoint address>'))`
+        + ` (or the same peer in ${code}'s \`egressTo\` prop; it opens 443 and 6443; the endpoint: \`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes\`)`,
     }];
   },
 };

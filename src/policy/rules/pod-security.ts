@@ -7,7 +7,7 @@
  * strictness); relaxations (more allowed sysctls or SELinux types, Windows and user-namespace
  * exemptions) apply only from the version that introduced them.
  */
-import { atLeast, containerLabel, containersOf, ContainerView, isMap, obj, arr, podOf, PodView, q } from '../k8s';
+import { atLeast, containerLabel, containersOf, ContainerView, isMap, obj, arr, podsOf, PodView, q } from '../k8s';
 import { PolicyContext, PolicyRule, RuleSeverity, RuleViolation, PathSegment } from '../model';
 
 const FAMILY = 'Pod Security Standards';
@@ -21,11 +21,11 @@ function podRule(def: Omit<PolicyRule, 'family' | 'severity' | 'evaluate'> & { c
     family: FAMILY,
     severity: RuleSeverity.ERROR,
     evaluate(o, ctx) {
-      const pod = podOf(o);
-      if (!pod) return [];
-      if (skipWindowsFrom && atLeast(ctx.pssVersion, ...skipWindowsFrom) && obj(pod.spec.os).name === 'windows') return [];
-      if (skipUserNamespaceFrom && atLeast(ctx.pssVersion, ...skipUserNamespaceFrom) && pod.spec.hostUsers === false) return [];
-      return check(pod, ctx);
+      return podsOf(o).flatMap((pod) => {
+        if (skipWindowsFrom && atLeast(ctx.pssVersion, ...skipWindowsFrom) && obj(pod.spec.os).name === 'windows') return [];
+        if (skipUserNamespaceFrom && atLeast(ctx.pssVersion, ...skipUserNamespaceFrom) && pod.spec.hostUsers === false) return [];
+        return check(pod, ctx);
+      });
     },
   };
 }

@@ -3,6 +3,7 @@
  * (concepts/security/rbac-good-practices), CIS Kubernetes Benchmark 5.1 and kube-linter.
  * Every Role and ClusterRole rule is checked, bound or not.
  */
+import { RBAC_RISK_RULE, RbacRisk, rbacRisks, systemSubjectProblem } from '../../hardening/rbac';
 import { arr, isKind, obj, q } from '../k8s';
 import { PolicyRule, RuleSeverity, RuleViolation } from '../model';
 
@@ -27,6 +28,10 @@ function roleRule(def: Omit<PolicyRule, 'family' | 'evaluate'> & { check: RuleCh
   return { ...data, family: FAMILY, evaluate: (o) => (isRole(o) ? arr(o.rules).flatMap((r, i) => check(obj(r), i)) : []) };
 }
 const list = (xs: unknown) => `[${arr(xs).join(', ')}]`;
+
+/** The findings of one risk of the shared RBAC risk model (the one NamespaceRole refuses) on a rule. */
+const riskCheck = (risk: RbacRisk): RuleCheck => (r, i) => rbacRisks(r).filter((f) => f.risk === risk)
+  .map((f) => ({ path: ['rules', i], message: `rules[${i}]: ${f.problem}`, fix: `${f.fix} (NamespaceRole refuses it unless acknowledged as ${risk})` }));
 
 export const WILDCARDS = roleRule({
   id: 'HARDENED-RBAC-001',
@@ -73,36 +78,53 @@ export const ESCALATION_VERBS = roleRule({
 });
 
 export const SECRETS_READ = roleRule({
-  id: 'HARDENED-RBAC-004',
-  title: 'No read access to Secrets',
-  severity: RuleSeverity.WARNING,
+  id: RBAC_RISK_RULE[RbacRisk.SECRETS],
+  title: 'No read access to all Secrets',
+  severity: RuleSeverity.ERROR,
   standards: ['Kubernetes RBAC good practices: listing secrets', 'CIS 5.1.2', 'kube-linter access-to-secrets'],
-  explanation: 'get, list or watch on Secrets reveals their contents, including ServiceAccount tokens of more privileged accounts; list/watch reveal all of them.',
-  fix: 'Mount the Secret into the pod instead of reading it through the API; if API access is needed, restrict it with resourceNames and verb get.',
-  check: (r, i) => (grants(r, ['', '*'], ['secrets'], ['get', 'list', 'watch'])
-    ? [{ path: ['rules', i, 'resources'], message: `rules[${i}] grants ${list(r.verbs)} on ${list(r.resources)}: Secret contents are readable` }] : []),
+  explanation: 'get without resourceNames, list or watch on Secrets reveals their contents, including ServiceAccount tokens of more privileged accounts; list/watch reveal all of them. Bound to system:serviceaccounts, every workload of the cluster reads them.',
+  fix: 'Mount the Secret into the pod instead of reading it through the API; if API access is needed, restrict it to get with resourceNames.',
+  check: riskCheck(RbacRisk.SECRETS),
 });
 
 export const POD_EXEC = roleRule({
-  id: 'HARDENED-RBAC-005',
-  title: 'No pods/exec or pods/attach',
+  id: RBAC_RISK_RULE[RbacRisk.EXEC],
+  title: 'No pods/exec, pods/attach, pods/portforward or ephemeral containers',
   severity: RuleSeverity.ERROR,
   standards: ['Kubernetes RBAC good practices: workload creation / exec', 'NSA/CISA Kubernetes Hardening Guide'],
-  explanation: 'exec and attach run commands inside other pods, with their identity, Secrets and network access.',
-  fix: 'Remove pods/exec and pods/attach from the rule.',
-  check: (r, i) => (grants(r, ['', '*'], ['pods/exec', 'pods/attach', 'pods/*'], ['create', 'get'])
-    ? [{ path: ['rules', i, 'resources'], message: `rules[${i}] grants ${list(r.verbs)} on ${list(r.resources)}: commands can run inside pods` }] : []),
+  explanation: 'exec and attach run commands inside other pods, port-forward opens connections into them, and writing ephemeral containers adds a container to a running pod: each with the pod\'s identity, Secrets and network access.',
+  fix: 'Remove pods/exec, pods/attach, pods/portforward and writes to pods/ephemeralcontainers from the rule.',
+  check: riskCheck(RbacRisk.EXEC),
 });
 
 export const WORKLOAD_CREATION = roleRule({
-  id: 'HARDENED-RBAC-006',
-  title: 'No creation of pods or workloads',
-  severity: RuleSeverity.WARNING,
+  id: RBAC_RISK_RULE[RbacRisk.WORKLOADS],
+  title: 'No creating or changing pods or workloads',
+  severity: RuleSeverity.ERROR,
   standards: ['Kubernetes RBAC good practices: workload creation', 'CIS 5.1.4', 'kube-linter access-to-create-pods'],
-  explanation: 'Whoever can create pods can run them with any ServiceAccount in the namespace and mount any Secret or ConfigMap.',
-  fix: 'Remove create on pods and workload resources unless the workload is a controller; acknowledge with a reason if it is.',
-  check: (r, i) => (grants(r, ['', 'apps', 'batch', '*'], ['pods', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicationcontrollers'], ['create'])
-    ? [{ path: ['rules', i, 'verbs'], message: `rules[${i}] grants create on ${list(r.resources)}` }] : []),
+  explanation: 'Whoever can create pods, or create, update or patch a workload controller, can run any image with any ServiceAccount in the namespace and mount any Secret or ConfigMap.',
+  fix: 'Remove create, update and patch on pods and workload resources unless the subject is a controller; acknowledge with a reason if it is.',
+  check: riskCheck(RbacRisk.WORKLOADS),
+});
+
+export const PROXY = roleRule({
+  id: RBAC_RISK_RULE[RbacRisk.PROXY],
+  title: 'No pods/proxy, services/proxy or nodes/proxy',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes RBAC good practices: nodes/proxy and proxy subresources', 'NSA/CISA Kubernetes Hardening Guide: network separation'],
+  explanation: 'The proxy subresources reach pods, services and the kubelet through the API server, past every NetworkPolicy.',
+  fix: 'Remove the proxy subresources; allow the caller in the target\'s NetworkPolicy instead.',
+  check: riskCheck(RbacRisk.PROXY),
+});
+
+export const RBAC_WRITE = roleRule({
+  id: RBAC_RISK_RULE[RbacRisk.RBAC_WRITE],
+  title: 'No writes to Roles or RoleBindings',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes RBAC good practices: privilege escalation risks', 'CIS 5.1'],
+  explanation: 'Writing Roles and RoleBindings (or their cluster counterparts) lets the subject hand its own permissions to anyone and take them from others.',
+  fix: 'Manage RBAC in code and deploy it with the platform\'s pipeline, not from a workload.',
+  check: riskCheck(RbacRisk.RBAC_WRITE),
 });
 
 export const ESCALATION_RESOURCES = roleRule({
@@ -110,31 +132,32 @@ export const ESCALATION_RESOURCES = roleRule({
   title: 'No privilege-escalation resources',
   severity: RuleSeverity.ERROR,
   standards: ['Kubernetes RBAC good practices: privilege escalation risks'],
-  explanation: 'nodes/proxy, creating ServiceAccount tokens, approving CSRs, writing admission webhooks, creating PersistentVolumes and patching Namespaces all lead to cluster-admin-equivalent access.',
+  explanation: 'nodes/proxy, minting ServiceAccount tokens (serviceaccounts/token, or writing Secrets that become token Secrets), approving CSRs, writing admission webhooks, creating PersistentVolumes and patching Namespaces all lead to cluster-admin-equivalent access.',
   fix: 'Remove these permissions.',
   check: (r, i) => {
     const hits: string[] = [];
     if (grants(r, ['', '*'], ['nodes/proxy'], ['get', 'create', 'update', 'patch', 'delete', 'list', 'watch'])) hits.push('nodes/proxy');
-    if (grants(r, ['', '*'], ['serviceaccounts/token'], ['create'])) hits.push('create serviceaccounts/token');
     if (grants(r, ['certificates.k8s.io', '*'], ['certificatesigningrequests/approval'], ['update', 'patch'])) hits.push('approve certificatesigningrequests');
     if (grants(r, ['admissionregistration.k8s.io', '*'], ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], ['create', 'update', 'patch', 'delete'])) hits.push('write admission webhook configurations');
     if (grants(r, ['', '*'], ['persistentvolumes'], ['create'])) hits.push('create persistentvolumes');
     if (grants(r, ['', '*'], ['namespaces'], ['patch', 'update'])) hits.push('patch/update namespaces');
-    return hits.length ? [{ path: ['rules', i], message: `rules[${i}] grants ${hits.join('; ')}` }] : [];
+    const own = hits.length ? [{ path: ['rules', i], message: `rules[${i}] grants ${hits.join('; ')}` }] : [];
+    return [...own, ...riskCheck(RbacRisk.TOKEN)(r, i)];
   },
 });
 
-const SYSTEM_GROUPS = ['system:masters', 'system:unauthenticated', 'system:anonymous', 'system:authenticated'];
 export const SYSTEM_SUBJECTS = {
   id: 'HARDENED-RBAC-008',
   family: FAMILY,
-  title: 'No bindings to system:masters, anonymous, unauthenticated or authenticated',
+  title: 'No bindings to system:masters, anonymous, unauthenticated, authenticated or all ServiceAccounts',
   severity: RuleSeverity.ERROR,
   standards: ['Kubernetes RBAC good practices: system:masters, anonymous and authenticated groups'],
-  explanation: 'system:masters bypasses RBAC; system:anonymous and system:unauthenticated are anyone who can reach the API server; system:authenticated is every user and ServiceAccount of the cluster.',
+  explanation: 'system:masters bypasses RBAC; system:anonymous and system:unauthenticated are anyone who can reach the API server; system:authenticated is every user and ServiceAccount of the cluster; system:serviceaccounts (and system:serviceaccounts:<namespace>) every ServiceAccount.',
   fix: 'Bind to a specific ServiceAccount, user or group instead.',
-  evaluate: (o: any) => (isBinding(o) ? arr(o.subjects).flatMap((s, i) => (SYSTEM_GROUPS.includes(obj(s).name)
-    ? [{ path: ['subjects', i, 'name'], message: `binds ${obj(s).kind ?? 'subject'} ${q(obj(s).name)}` }] : [])) : []),
+  evaluate: (o: any) => (isBinding(o) ? arr(o.subjects).flatMap((s, i) => {
+    const problem = obj(s).kind !== 'ServiceAccount' && typeof obj(s).name === 'string' ? systemSubjectProblem(obj(s).name) : undefined;
+    return problem ? [{ path: ['subjects', i, 'name'], message: `binds ${obj(s).kind ?? 'subject'} ${q(obj(s).name)}: ${problem}` }] : [];
+  }) : []),
 } satisfies PolicyRule;
 
 /** The Role or ClusterRole in the set that a binding refers to. */
@@ -162,4 +185,29 @@ export const CLUSTER_ADMIN = {
   },
 } satisfies PolicyRule;
 
-export const RBAC_RULES: PolicyRule[] = [WILDCARDS, CLUSTER_SCOPED, ESCALATION_VERBS, SECRETS_READ, POD_EXEC, WORKLOAD_CREATION, ESCALATION_RESOURCES, SYSTEM_SUBJECTS, CLUSTER_ADMIN];
+/** ClusterRoles every cluster has, whose grants are documented (user-facing roles). */
+const BROAD_BUILTIN: Record<string, string> = {
+  admin: 'read and write access to almost everything in the namespace, including Secrets, pods/exec and Roles and RoleBindings',
+  edit: 'read and write access to most objects of the namespace, including Secrets and pods/exec (it can run any pod as any ServiceAccount)',
+};
+/** Built-in ClusterRoles whose grants are known and safe to bind. */
+const KNOWN_SAFE_CLUSTER_ROLES = ['view'];
+
+export const BROAD_CLUSTER_ROLE_BINDING = {
+  id: 'HARDENED-RBAC-012',
+  family: FAMILY,
+  title: 'No binding to the built-in admin or edit ClusterRoles, or to a ClusterRole the output does not define',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes docs: RBAC user-facing roles (admin, edit)', 'Kubernetes RBAC good practices: least privilege', 'CIS 5.1'],
+  explanation: 'admin and edit grant Secrets, pods/exec and workload creation in the namespace; a ClusterRole that is not in the manifests grants whatever the cluster says it does today, which no review of this output can see (and aggregated ClusterRoles grow).',
+  fix: 'Bind a Role (NamespaceRole) with the permissions the subject needs, defined in the same output.',
+  evaluate: (o: any, ctx) => {
+    if (!isBinding(o)) return [];
+    const ref = obj(o.roleRef);
+    if (ref.kind !== 'ClusterRole' || typeof ref.name !== 'string' || ref.name === 'cluster-admin' || KNOWN_SAFE_CLUSTER_ROLES.includes(ref.name)) return [];
+    if (BROAD_BUILTIN[ref.name]) return [{ path: ['roleRef', 'name'], message: `${o.kind} binds the built-in ClusterRole ${q(ref.name)}: ${BROAD_BUILTIN[ref.name]}` }];
+    return boundRole(o, ctx._index.roles) ? [] : [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole ${q(ref.name)}, which the output does not define, so its grants cannot be checked` }];
+  },
+} satisfies PolicyRule;
+
+export const RBAC_RULES: PolicyRule[] = [WILDCARDS, CLUSTER_SCOPED, ESCALATION_VERBS, SECRETS_READ, POD_EXEC, WORKLOAD_CREATION, ESCALATION_RESOURCES, SYSTEM_SUBJECTS, CLUSTER_ADMIN, PROXY, RBAC_WRITE, BROAD_CLUSTER_ROLE_BINDING];

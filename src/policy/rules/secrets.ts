@@ -1,7 +1,7 @@
 /* Secrets: no plaintext Secret objects, no literal secrets in environment variables. */
-import { arr, containerLabel, containersOf, isKind, obj, podOf } from '../k8s';
+import { arr, containerLabel, containersOf, isKind, obj, podsOf } from '../k8s';
 import { PolicyRule, RuleSeverity } from '../model';
-import { isSensitiveEnv } from '../../hardening/sensitive';
+import { isSensitiveEnv, secretInConfig } from '../../hardening/sensitive';
 import { checkSealedValue } from '../../sealing/seal';
 
 const FAMILY = 'Secrets';
@@ -30,13 +30,11 @@ export const LITERAL_ENV_SECRET: PolicyRule = {
   explanation: 'A literal value in a variable named like a secret is plaintext in the manifest and visible to anyone who can read the workload.',
   fix: 'Take the value from a Secret (valueFrom.secretKeyRef, from an EncryptedConfig) or mount it as a file.',
   evaluate: (o) => {
-    const pod = podOf(o);
-    if (!pod) return [];
-    return containersOf(pod).flatMap((cv) => arr(cv.c.env).flatMap((e, i) => {
+    return podsOf(o).flatMap((pod) => containersOf(pod).flatMap((cv) => arr(cv.c.env).flatMap((e, i) => {
       const env = obj(e);
       return typeof env.value === 'string' && env.value.length > 0 && isSensitiveEnv(String(env.name ?? ''), env.value)
         ? [{ path: [...cv.path, 'env', i, 'value'], message: `${containerLabel(cv)} sets ${env.name} to a literal value that looks like a secret` }] : [];
-    }));
+    })));
   },
 };
 
@@ -57,4 +55,39 @@ export const SEALED_CIPHERTEXT: PolicyRule = {
   },
 };
 
-export const SECRET_RULES: PolicyRule[] = [PLAINTEXT_SECRET, LITERAL_ENV_SECRET, SEALED_CIPHERTEXT];
+export const TOKEN_SECRET: PolicyRule = {
+  id: 'HARDENED-SEC-004',
+  family: FAMILY,
+  title: 'No ServiceAccount token Secrets',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes docs: Service account token Secrets (legacy, long-lived; use TokenRequest)', 'CIS 5.1.6 (ServiceAccount tokens only where needed)', 'NSA/CISA Kubernetes Hardening Guide: service accounts'],
+  explanation: 'A Secret of type kubernetes.io/service-account-token gets a token from the controller that never expires and survives the pod: anyone who can read the Secret is the ServiceAccount, forever.',
+  fix: 'Remove the Secret; a pod gets a short-lived projected token when its ServiceAccount is granted a role (NamespaceRole).',
+  evaluate: (o) => (isKind(o, 'Secret', ['']) && o.type === 'kubernetes.io/service-account-token'
+    ? [{ path: ['type'], message: `a long-lived token Secret for the ServiceAccount ${JSON.stringify(String(obj(obj(o.metadata).annotations)['kubernetes.io/service-account.name'] ?? '?'))}` }] : []),
+};
+
+export const CONFIGMAP_SECRET: PolicyRule = {
+  id: 'HARDENED-SEC-005',
+  family: FAMILY,
+  title: 'No private keys or passwords in ConfigMaps',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes docs: ConfigMaps ("does not provide secrecy or encryption")', 'NSA/CISA Kubernetes Hardening Guide: secrets', 'CIS 5.4.1'],
+  explanation: 'A ConfigMap is plaintext in the manifests, the repository and every CI log, and readable by anyone with read access to ConfigMaps (often everyone in the namespace): a private key or password in one is published.',
+  fix: 'Move the value to an EncryptedConfig (a SealedSecret) and mount it as a file; keep only non-secret settings in the ConfigMap.',
+  evaluate: (o) => {
+    if (!isKind(o, 'ConfigMap', [''])) return [];
+    const out = Object.entries(obj(o.data)).flatMap(([k, v]) => {
+      const why = typeof v === 'string' ? secretInConfig(k, v) : undefined;
+      return why ? [{ path: ['data', k], message: `data[${JSON.stringify(k)}] holds ${why}` }] : [];
+    });
+    for (const [k, v] of Object.entries(obj(o.binaryData))) {
+      const text = typeof v === 'string' ? Buffer.from(v, 'base64').toString('latin1') : '';
+      const why = text ? secretInConfig(k, text) : undefined;
+      if (why) out.push({ path: ['binaryData', k], message: `binaryData[${JSON.stringify(k)}] holds ${why}` });
+    }
+    return out;
+  },
+};
+
+export const SECRET_RULES: PolicyRule[] = [PLAINTEXT_SECRET, LITERAL_ENV_SECRET, SEALED_CIPHERTEXT, TOKEN_SECRET, CONFIGMAP_SECRET];

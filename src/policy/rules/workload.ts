@@ -3,7 +3,7 @@
  * root file system, user/group ids, image pinning and ServiceAccount use.
  * Standards: Polaris, kube-score, kube-linter, NSA/CISA Kubernetes Hardening Guide.
  */
-import { arr, containerLabel, containersOf, ContainerView, has, isBatch, isMap, nsOf, obj, podOf, PodView, q } from '../k8s';
+import { arr, containerLabel, containersOf, ContainerView, has, isBatch, isMap, nsOf, obj, podsOf, PodView, q } from '../k8s';
 import { PathSegment, PolicyContext, PolicyRule, RuleSeverity, RuleViolation } from '../model';
 
 type Check = (pod: PodView, o: any, ctx: PolicyContext) => RuleViolation[];
@@ -14,11 +14,9 @@ function rule(family: string, def: Omit<PolicyRule, 'family' | 'evaluate'> & { c
     ...data,
     family,
     evaluate(o, ctx) {
-      const pod = podOf(o);
-      if (!pod) return [];
       if (skipBatch && isBatch(o)) return [];
       if (skipPodTemplate && o.kind === 'PodTemplate') return [];
-      return check(pod, o, ctx);
+      return podsOf(o).flatMap((pod) => check(pod, o, ctx));
     },
   };
 }
