@@ -27,7 +27,7 @@ export interface SecureAppAutoscalingDefaults {
 export interface SecureAppDefaults {
   /** Container port. */
   readonly port: number;
-  /** Service port. */
+  /** Service port with the default `port`: it follows the container port unless `servicePort` is given. */
   readonly servicePort: number;
   /** Replicas when autoscaling is off. */
   readonly replicas: number;

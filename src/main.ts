@@ -106,7 +106,7 @@ export function buildExample(app: App): void {
     workloadClass: WorkloadClass.BATCH,
     writablePaths: ['/tmp'],
     // The call the report makes: the connectivity lint checks it against the NetworkPolicies.
-    env: { API_URL: 'http://api.shop.svc.cluster.local/reports' },
+    env: { API_URL: 'http://api.shop.svc.cluster.local:9090/reports' },
   });
 
   const web = new SecureApp(shop, 'web', {
@@ -114,11 +114,21 @@ export function buildExample(app: App): void {
     image: 'ghcr.io/acme/web:1.4.2@sha256:9c8e7d6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d',
     port: 8080,
     workloadClass: WorkloadClass.STANDARD,
-    healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }),
+    // Health on the admin port (declared on the container, not exposed by the Service).
+    healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', port: 8081 }),
     autoscaling: { minReplicas: 2, maxReplicas: 10, cpuTargetUtilizationPercent: 70 },
     config: [webConfig],
     writablePaths: ['/tmp'],
-    env: { API_URL: 'http://api/v1' },
+    env: { API_URL: 'http://api:9090/v1' },
+    // From the downward API and the app's ConfigMap (a misspelled key is refused at synth).
+    envVariables: {
+      POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+      NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+      FEATURE_FLAGS: kplus.EnvValue.fromConfigMap(webConfig, 'FEATURE_FLAGS'),
+    },
+    podLabels: { app: 'web', version: 'v1' },
+    component: 'frontend',
+    terminationGracePeriod: Duration.seconds(45),
     // Nobody in the namespace calls web: only the Gateway (below) may connect.
     ingressFrom: [],
   });
@@ -160,6 +170,7 @@ export function buildExample(app: App): void {
     replicas: 2,
     env: { DATABASE_HOST: ordersDb.podDnsName(0), DATABASE_PORT: String(ordersDb.port), LOG_DIR: '/var/log/order-events' },
     writablePaths: ['/tmp', '/var/log/order-events'],
+    envVariables: { GOMEMLIMIT: kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.MEMORY_LIMIT) },
     config: [db],
     initContainers: [{
       name: 'wait-for-db',

@@ -18,16 +18,16 @@ const policy = (objects: any[], name: string) => one(objects, 'NetworkPolicy', n
 function shop(opts: { skip?: string } = {}) {
   const app = new App();
   const chart = new HardenedChart(app, 'shop', { namespace: 'shop', policyPacks: [PolicyPack.NETWORK] });
-  const web = new SecureApp(chart, 'web', { name: 'web', image: IMAGE, port: 8080, env: { API_URL: 'http://api/v1' } });
-  const report = new BatchJob(chart, 'report', { name: 'report', image: IMAGE, schedule: '0 3 * * *', env: { API_URL: 'http://api.shop.svc.cluster.local/r' } });
+  const web = new SecureApp(chart, 'web', { name: 'web', image: IMAGE, port: 8080, env: { API_URL: 'http://api:9090/v1' } });
+  const report = new BatchJob(chart, 'report', { name: 'report', image: IMAGE, schedule: '0 3 * * *', env: { API_URL: 'http://api.shop.svc.cluster.local:9090/r' } });
   const events = new Worker(chart, 'events', { name: 'events', image: IMAGE, healthCheck: exec, env: { ORDERS_ADDR: 'orders.shop:50051' } });
   const api = new SecureApp(chart, 'api', {
-    name: 'api', image: IMAGE, port: 9090, env: { ORDERS_URL: 'grpc://orders:50051', WEB_CALLBACK_URL: 'http://web/hooks' },
+    name: 'api', image: IMAGE, port: 9090, env: { ORDERS_URL: 'grpc://orders:50051', WEB_CALLBACK_URL: 'http://web:8080/hooks' },
   });
   const orders = new SecureApp(chart, 'orders', {
     name: 'orders', image: IMAGE,
     ports: [{ name: 'http', port: 8080, servicePort: 80 }, { name: 'grpc', port: 50051, appProtocol: 'grpc' }],
-    env: { API_URL: 'http://api.shop/v1' },
+    env: { API_URL: 'http://api.shop:9090/v1' },
   });
   const calls: [string, () => void][] = [
     ['web->api', () => web.connections.allowTo(api)],

@@ -271,7 +271,7 @@ describe('at synth: the gate fails a blocked call and passes once it is declared
     const chart = new HardenedChart(new App(), 'shop', { namespace: 'shop', policyPacks: NETWORK });
     const web = new SecureApp(chart, 'web', {
       name: 'web-frontend', image: 'ghcr.io/acme/web:1.4.2', port: 8080, healthCheck: HealthCheck.tcp(),
-      env: { API_URL: 'http://api.shop.svc.cluster.local/v1' },
+      env: { API_URL: 'http://api.shop.svc.cluster.local:9090/v1' },
       egressTo: opts.declare ? [NetworkPeer.pods({ 'app.kubernetes.io/instance': 'api' }, { ports: [9090] })] : undefined,
     });
     new SecureApp(chart, 'api', { name: 'api', image: 'ghcr.io/acme/api:3.2.1', port: 9090, healthCheck: HealthCheck.tcp() });
@@ -281,7 +281,7 @@ describe('at synth: the gate fails a blocked call and passes once it is declared
 
   test('blocked: the synth fails with HARDENED-NET-010 and the line that fixes it', () => {
     const chart = build();
-    expect(() => Testing.synth(chart)).toThrow(/HARDENED-NET-010[\s\S]*env API_URL of container "web" \(from value\) names api\.shop\.svc\.cluster\.local: Deployment shop\/web-frontend calls Service shop\/api port 80 → Deployment shop\/api on 9090\/TCP, but the caller's egress \(NetworkPolicy shop\/web-frontend\) blocks it[\s\S]*fix: web\.connections\.allowTo\(api, \{ port: 9090 \}\)/);
+    expect(() => Testing.synth(chart)).toThrow(/HARDENED-NET-010[\s\S]*env API_URL of container "web" \(from value\) names api\.shop\.svc\.cluster\.local:9090: Deployment shop\/web-frontend calls Service shop\/api port 9090 → Deployment shop\/api on 9090\/TCP, but the caller's egress \(NetworkPolicy shop\/web-frontend\) blocks it[\s\S]*fix: web\.connections\.allowTo\(api, \{ port: 9090 \}\)/);
   });
 
   test('declared with the existing egressTo prop: passes', () => {
@@ -301,4 +301,26 @@ test('the model is built once per evaluation', () => {
   const ctx = { objects } as unknown as PolicyContext;
   const { networkModelOf } = require('../src/policy/rules/connectivity');
   expect(networkModelOf(ctx)).toBe(networkModelOf(ctx));
+});
+
+describe('HARDENED-NET-012: a call to a port the Service does not have', () => {
+  function build(url: string, servicePort?: number) {
+    const chart = new HardenedChart(new App(), 'shop', { namespace: 'shop', policyPacks: NETWORK });
+    const web = new SecureApp(chart, 'web', {
+      name: 'web', image: 'ghcr.io/acme/web:1.4.2', port: 8080, healthCheck: HealthCheck.tcp(),
+      env: { API_URL: url },
+      egressTo: [NetworkPeer.pods({ 'app.kubernetes.io/instance': 'api' }, { ports: [9090] })],
+    });
+    new SecureApp(chart, 'api', { name: 'api', image: 'ghcr.io/acme/api:3.2.1', port: 9090, servicePort, healthCheck: HealthCheck.tcp() });
+    return { chart, web };
+  }
+
+  test('non-compliant: a URL without a port (80) to a Service on 9090 fails the synth, naming the ports', () => {
+    expect(() => Testing.synth(build('http://api/v1').chart)).toThrow(/HARDENED-NET-012[\s\S]*env API_URL of container "web" \(from value\) names api, port 80 of Service shop\/api, which has port 9090 only: every call is refused[\s\S]*fix: write the Service's port in the value \(e\.g\. api:9090\), or give the Service port 80 \(servicePort: 80\)/);
+  });
+
+  test('compliant: the URL names the Service port, or the Service has port 80', () => {
+    expect(() => Testing.synth(build('http://api:9090/v1').chart)).not.toThrow();
+    expect(() => Testing.synth(build('http://api/v1', 80).chart)).not.toThrow();
+  });
 });

@@ -41,9 +41,9 @@ function renderDefault(props: any = {}) {
 }
 
 test('every optional prop of the public interfaces documents a default', () => {
-  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity', 'ExposedApp']);
+  const internal = new Set(['WorkloadIngressRule', 'WorkloadEgressRule', 'PolicyPort', 'ServiceOptions', 'ResolvedPort', 'PortProps', 'AutoscalerOptions', 'ResolvedAutoscaling', 'ResolvedScaling', 'ResolvedStorage', 'DisruptionBudgetOptions', 'SpreadOptions', 'HardenedPodOptions', 'WorkloadNetworkPolicyOptions', 'ResolvedConfig', 'RenderedProbes', 'ResolvedResources', 'ImageReference', 'ConfigBinding', 'WorkloadIdentity', 'ExposedApp', 'ResolvedWritable']);
   let checked = 0;
-  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts', 'constructs/worker.ts', 'constructs/stateful-app.ts', 'constructs/shared-service.ts', 'hardening/connections.ts', 'hardening/exposure.ts']) {
+  for (const file of ['constructs/secure-app.ts', 'constructs/batch-job.ts', 'constructs/workload-priority-classes.ts', 'hardening/pod.ts', 'hardening/health-check.ts', 'hardening/resources.ts', 'hardening/network.ts', 'hardening/config-attachment.ts', 'hardening/autoscaling.ts', 'hardening/storage.ts', 'hardening/availability.ts', 'hardening/ports.ts', 'constructs/worker.ts', 'constructs/stateful-app.ts', 'constructs/shared-service.ts', 'hardening/connections.ts', 'hardening/exposure.ts', 'hardening/placement.ts']) {
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8');
     for (const m of source.matchAll(/export interface (\w+)[^{]*\{((?:\})|[\s\S]*?\n\})/g)) {
       if (internal.has(m[1]) || /^I[A-Z]/.test(m[1])) continue;
@@ -59,7 +59,8 @@ test('every optional prop of the public interfaces documents a default', () => {
 test('SecureAppProps defaults match the rendered output', () => {
   const { manifest, container } = renderDefault();
   expect(app.SecureAppProps.port).toBe(String(container.ports[0].containerPort));
-  expect(app.SecureAppProps.servicePort).toBe(String(one(manifest, 'Service').spec.ports[0].port));
+  expect(app.SecureAppProps.servicePort).toMatch(/the same as `port`/);
+  expect(one(manifest, 'Service').spec.ports[0].port).toBe(container.ports[0].containerPort);
   expect(app.SecureAppProps.healthCheck).toMatch(/^- HealthCheck\.tcp\(\)/);
   expect(container.readinessProbe.tcpSocket).toBeDefined();
   expect(container.livenessProbe.tcpSocket).toBeDefined();
@@ -307,6 +308,91 @@ test('SharedService defaults', () => {
   expect(shared.SharedServicePort.appProtocol).toMatch(/^- none/);
   expect(svc.spec.ports[0].appProtocol).toBeUndefined();
   expect(shared.SharedServiceProps.members).toMatch(/none until/);
+});
+
+test('pod-spec props (issue 13): documented defaults match the rendered pod', () => {
+  const { deployment, pod: spec, container, manifest } = renderDefault({ healthCheck: HealthCheck.http('/ready') });
+  const d = pod.WorkloadProps;
+  expect(d.envVariables).toMatch(/none/);
+  expect(container.env).toBeUndefined();
+  expect(d.labels).toMatch(/only the recommended labels/);
+  expect(Object.keys(deployment.metadata.labels).every(k => k.startsWith('app.kubernetes.io/'))).toBe(true);
+  expect(d.podLabels).toMatch(/only the recommended labels/);
+  expect(deployment.spec.template.metadata.labels).toEqual(deployment.metadata.labels);
+  expect(d.podAnnotations).toMatch(/only the library's own annotations/);
+  expect(Object.keys(deployment.spec.template.metadata.annotations)).toEqual(['kubectl.kubernetes.io/default-container']);
+  expect(d.component).toMatch(/"server" for SecureApp and StatefulApp, "worker" for Worker, "job" for BatchJob/);
+  expect(deployment.metadata.labels['app.kubernetes.io/component']).toBe('server');
+  expect(d.terminationGracePeriod).toMatch(/not set/);
+  expect(spec.terminationGracePeriodSeconds).toBeUndefined();
+  expect(d.workingDir).toMatch(/WORKDIR/);
+  expect(container.workingDir).toBeUndefined();
+  expect(d.nodeSelector).toMatch(/any node/);
+  expect(spec.nodeSelector).toBeUndefined();
+  expect(d.tolerations).toMatch(/none/);
+  expect(spec.tolerations).toBeUndefined();
+  expect(d.imagePullSecrets).toMatch(/none/);
+  expect(spec.imagePullSecrets).toBeUndefined();
+  expect(d.serviceAccount).toMatch(/of its own/);
+  expect(spec.serviceAccountName).toBe(one(manifest, 'ServiceAccount').metadata.name);
+  expect(d.rolloutStrategy).toMatch(/RolloutStrategy\.ROLLING_UPDATE/);
+  expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+  expect(d.userIdReason).toMatch(/ids below 10000 are refused/);
+  expect(d.writableVolumes).toMatch(/none/);
+  expect(spec.volumes).toBeUndefined();
+  // SecureApp: the Service port is the container port.
+  expect(app.SecureAppProps.servicePort).toMatch(/the same as `port`/);
+  expect(one(manifest, 'Service').spec.ports[0].port).toBe(container.ports[0].containerPort);
+  // WritableVolume.sizeLimit defaults to writablePathSizeLimit.
+  const placement = documentedDefaults('hardening/placement.ts');
+  expect(placement.WritableVolume.sizeLimit).toMatch(/writablePathSizeLimit` \(64Mi\)/);
+  expect(renderDefault({ writableVolumes: [{ path: '/cache' }] }).pod.volumes[0].emptyDir.sizeLimit).toBe('64Mi');
+  expect(placement.Toleration.value).toMatch(/operator Exists/);
+  expect(renderDefault({ tolerations: [{ key: 'k' }] }).pod.tolerations).toEqual([{ key: 'k', operator: 'Exists' }]);
+  // ContainerOptions
+  const c = pod.ContainerOptions;
+  expect(c.envVariables).toMatch(/none/);
+  expect(c.workingDir).toMatch(/WORKDIR/);
+  expect(c.writableVolumes).toMatch(/none/);
+});
+
+test('probe defaults (issue 13) match the rendered probes', () => {
+  const t = health.HealthCheckTiming;
+  const plain = renderDefault({ healthCheck: HealthCheck.http('/ready', { periodSeconds: 7 }) }).container;
+  expect(t.livenessPeriod).toMatch(/twice the readiness period/);
+  expect(plain.livenessProbe.periodSeconds).toBe(14);
+  expect(t.initialDelay).toMatch(/none/);
+  expect(plain.readinessProbe.initialDelaySeconds).toBeUndefined();
+  expect(t.period).toMatch(/periodSeconds/);
+  expect(health.HealthCheckPortOptions.port).toMatch(/the main port/);
+  expect(plain.readinessProbe.httpGet.port).toBe(plain.ports[0].name);
+  expect(health.HttpHealthCheckOptions.headers).toMatch(/none/);
+  expect(plain.readinessProbe.httpGet.httpHeaders).toBeUndefined();
+  const grpc = renderDefault({ healthCheck: HealthCheck.grpc() }).container;
+  expect(health.GrpcHealthCheckOptions.service).toMatch(/""/);
+  expect(grpc.readinessProbe.grpc).toEqual({ port: 8080 });
+  expect(health.GrpcHealthCheckOptions.livenessService).toMatch(/the readiness service/);
+  expect(grpc.livenessProbe.grpc).toEqual({ port: 8080 });
+});
+
+test('ConfigAttachment option defaults (issue 13)', () => {
+  const ca = documentedDefaults('hardening/config-attachment.ts');
+  expect(ca.ConfigEnvOptions.optional).toBe('false');
+  expect(ca.ConfigFilesOptions.optional).toBe('false');
+  expect(ca.ConfigFilesOptions.items).toMatch(/every key/);
+  const { pod: spec, container } = renderDefault({
+    config: [require('../src').ConfigAttachment.env(kplus.ConfigMap.fromConfigMapName(new Chart(Testing.app(), 'x'), 'a', 'ext'), { keys: ['K'] })],
+  });
+  expect(container.env[0].valueFrom.configMapKeyRef.optional).toBeUndefined();
+  expect(spec.volumes).toBeUndefined();
+});
+
+test('typed resource forms default to the string forms', () => {
+  expect(resources.ContainerResources.cpuResources).toBe('- `cpu`');
+  expect(resources.ContainerResources.memoryResources).toBe('- `memory`');
+  expect(resources.ContainerResources.ephemeralStorageResources).toBe('- `ephemeralStorage`');
+  expect(renderDefault({ resources: { cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } } }).container.resources)
+    .toEqual(renderDefault().container.resources);
 });
 
 const connections = documentedDefaults('hardening/connections.ts');

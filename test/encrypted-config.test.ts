@@ -368,6 +368,28 @@ test('a long name (a DNS subdomain beyond 63 characters) is accepted; the name l
   expect(sealed.metadata.labels['app.kubernetes.io/component']).toBe('config');
 });
 
+describe('envValue: a key as a cdk8s-plus EnvValue', () => {
+  test('renders a secretKeyRef to the Secret the SealedSecret becomes, optional when asked', () => {
+    const config = new EncryptedConfig(chart(), 'db-credentials', { certificate: certificate(), values: { DB_PASSWORD: PASSWORD, DB_USER: USER } });
+    expect(config.envValue('DB_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'db-credentials', key: 'DB_PASSWORD' } });
+    expect(config.envValue('DB_USER', { optional: true }).valueFrom).toEqual({ secretKeyRef: { name: 'db-credentials', key: 'DB_USER', optional: true } });
+  });
+
+  test('a key the config lacks is refused, naming its keys and never a value', () => {
+    const config = new EncryptedConfig(chart(), 'db-credentials', { certificate: certificate(), values: { DB_PASSWORD: PASSWORD, DB_USER: USER } });
+    let message = '';
+    try {
+      config.envValue('DB_PASSWRD');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('shop/db-credentials: invalid envValue key "DB_PASSWRD"');
+    expect(message).toContain('it has "DB_PASSWORD", "DB_USER"');
+    expect(message).not.toContain(PASSWORD);
+    expect(message).not.toContain(USER);
+  });
+});
+
 describe('snapshots of an app that seals values at synth', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { format } = require('pretty-format');

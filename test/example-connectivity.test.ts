@@ -35,7 +35,7 @@ describe('example app (src/main.ts): who may talk to whom', () => {
     const found = lint(broken);
     expect(found.map((f) => [f.ruleId, f.object.kind, f.object.name, f.message, f.fix.split(' (')[0]])).toEqual([[
       'HARDENED-NET-010', 'CronJob', 'nightly-report',
-      'env API_URL of container "nightly-report" (from value) names api.shop.svc.cluster.local: CronJob shop/nightly-report calls Service shop/api port 80 → Deployment shop/api on 9090/TCP, but the caller\'s egress (NetworkPolicy shop/nightly-report) blocks it',
+      'env API_URL of container "nightly-report" (from value) names api.shop.svc.cluster.local:9090: CronJob shop/nightly-report calls Service shop/api port 9090 → Deployment shop/api on 9090/TCP, but the caller\'s egress (NetworkPolicy shop/nightly-report) blocks it',
       'nightlyReport.connections.allowTo(api, { port: 9090 })',
     ]]);
   });

@@ -78,7 +78,7 @@ describe('example app (src/main.ts)', () => {
   test('web is published through the public Gateway by an HTTPRoute, and only the Gateway\'s pods may connect to it', () => {
     const route = charts.shop.find(o => o.kind === 'HTTPRoute');
     expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways' }]);
-    expect(route.spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'web', port: 80 }]);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'web', port: 8080 }]);
     const np = charts.shop.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
     expect(np.spec.ingress).toEqual([{
       from: [{ podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } } }],

@@ -274,7 +274,8 @@ describe('Service, HPA, PDB', () => {
     const svc = one(manifest, 'Service');
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.ipFamilyPolicy).toBe('PreferDualStack');
-    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    // The Service port defaults to the container port (8080), as with `ports`.
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     expect(svc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   });
 

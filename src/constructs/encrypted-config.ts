@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import * as kplus from 'cdk8s-plus-28';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from '../hardening/config';
+import { missingKeyError, secretKeyEnvValue } from '../hardening/env';
 import { propError, REDACTED } from '../hardening/errors';
 import { LABEL_INSTANCE, LABEL_NAME, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { isLabelValue } from '../hardening/validation';
@@ -312,6 +314,19 @@ export class EncryptedConfig extends Construct implements IConfigSource {
     });
 
     this.node.addValidation({ validate: () => this.validateOutput() });
+  }
+
+  /**
+   * One key of the Secret this SealedSecret becomes, as a cdk8s-plus `EnvValue` for a
+   * workload's `envVariables` (a `secretKeyRef`). A key the config lacks is refused, naming the
+   * keys it has. Prefer mounting secrets as files (`config`): environment variables leak into
+   * crash dumps and child processes.
+   */
+  public envValue(key: string, options: kplus.EnvValueFromSecretOptions = {}): kplus.EnvValue {
+    if (typeof key !== 'string' || !this.keys.includes(key)) {
+      throw missingKeyError(this, 'envValue key', ConfigObjectKind.SECRET, this.name, String(key), this.keys);
+    }
+    return secretKeyEnvValue(this.name, key, options);
   }
 
   /** What a workload needs to mount or reference the Secret this SealedSecret becomes. */

@@ -12,6 +12,7 @@ import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer 
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
 import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../hardening/availability';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
+import { RolloutStrategy } from '../hardening/placement';
 import {
   containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
 } from '../hardening/ports';
@@ -28,8 +29,10 @@ export interface SecureAppProps extends WorkloadProps {
    */
   readonly port?: number;
   /**
-   * Port of the Service in front of the pods (with `port`).
-   * @default 80
+   * Port of the Service in front of the pods (with `port`). Clients call
+   * `http://<name>:<servicePort>`; a URL without a port means 80, so set `servicePort: 80` for
+   * those (see docs/pod-spec.md, "Service ports").
+   * @default - the same as `port` (as with `ports`, and as most app charts do)
    */
   readonly servicePort?: number;
   /**
@@ -54,7 +57,7 @@ export interface SecureAppProps extends WorkloadProps {
   readonly externalAccess?: ExternalAccess;
   /**
    * Readiness and liveness checks, against the main port.
-   * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
+   * @default - HealthCheck.tcp(): both probes connect to the port, a placeholder that the gate reports (HARDENED-PROBE-003, identical probes) until the workload gets a real check or acknowledges that it has none
    */
   readonly healthCheck?: HealthCheck;
   /**
@@ -90,7 +93,8 @@ export interface SecureAppProps extends WorkloadProps {
 /** The documented defaults of SecureApp, in one place (tested against the rendered output). */
 export const SECURE_APP_DEFAULTS = {
   port: 8080,
-  servicePort: 80,
+  /** The Service port follows the container port: 8080 with the default `port`. */
+  servicePort: 8080,
   replicas: 2,
   autoscaling: AUTOSCALING_DEFAULTS,
   ...DEPLOYMENT_DEFAULTS,
@@ -145,7 +149,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
-    const ports = resolvePorts(this, props, SECURE_APP_DEFAULTS);
+    const ports = resolvePorts(this, props, { port: SECURE_APP_DEFAULTS.port, servicePort: props.port ?? SECURE_APP_DEFAULTS.port });
     if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
     this.mainPort = ports[0];
     this.port = ports[0].port;
@@ -154,9 +158,9 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
 
     const scaling = resolveScaling(this, props.autoscaling, props.replicas, SECURE_APP_DEFAULTS.replicas);
     const storage = resolveStorage(this, props.storage);
-    const singleWriter = this.checkSingleWriter(storage, scaling);
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
-    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes });
+    const singleWriter = this.checkSingleWriter(storage, scaling, props.rolloutStrategy);
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
+    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -167,7 +171,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
 
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
-      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter) }),
+      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter || pod.recreate) }),
     });
 
     this.service = createService(this, 'Service', { metadata, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });
@@ -233,12 +237,16 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
   }
 
   /** Whether a single-writer volume is mounted; refuses it with more than one replica. */
-  private checkSingleWriter(storage: ResolvedStorage[], scaling: ResolvedScaling): boolean {
+  private checkSingleWriter(storage: ResolvedStorage[], scaling: ResolvedScaling, strategy: RolloutStrategy | undefined): boolean {
     const single = storage.find(v => v.singleWriter);
     if (single && (scaling.maxPods > 1 || scaling.hpa)) {
       throw propError(this, `${single.prop}.accessMode`, single.accessMode,
         `a single-writer volume cannot be shared by ${scaling.hpa ? `an autoscaled Deployment (up to ${scaling.maxPods} replicas)` : `${scaling.maxPods} replicas`} spread over nodes`,
         'use a StatefulApp (one volume per replica), StorageAccessMode.READ_WRITE_MANY with a storage class that supports it, or autoscaling: { enabled: false } with replicas: 1');
+    }
+    if (single && strategy === RolloutStrategy.ROLLING_UPDATE) {
+      throw propError(this, 'rolloutStrategy', RolloutStrategy.ROLLING_UPDATE, `${single.prop} is a single-writer volume, which a new pod cannot attach while the old one runs, so a rolling update would stall`,
+        'remove rolloutStrategy (Recreate is then used) or use a ReadWriteMany volume');
     }
     return single !== undefined;
   }

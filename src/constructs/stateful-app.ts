@@ -76,7 +76,7 @@ export interface StatefulAppProps extends WorkloadProps {
   readonly externalAccess?: ExternalAccess;
   /**
    * Readiness and liveness checks, against the main port.
-   * @default - HealthCheck.tcp(): both probes connect to the port; kube-score reports them as identical
+   * @default - HealthCheck.tcp(): both probes connect to the port, a placeholder that the gate reports (HARDENED-PROBE-003, identical probes) until the workload gets a real check or acknowledges that it has none
    */
   readonly healthCheck?: HealthCheck;
   /**
@@ -197,7 +197,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const retention = this.resolveRetention(props.persistentVolumeClaimRetentionPolicy);
     const storage = resolveStorage(this, props.storage);
 
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name);
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
     const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;

@@ -79,14 +79,14 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const check = props.healthCheck;
-    if (!(check instanceof HealthCheck) || check.kind !== 'exec') {
+    if (!(check instanceof HealthCheck) || (check.kind !== 'exec' && check.port === undefined)) {
       throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
-        'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] })');
+        'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] }), or a check on the health port the worker listens on, e.g. HealthCheck.http("/healthz", { port: 8081 })');
     }
-    const probes = check._render(this, '');
     const scaling = resolveScaling(this, props.autoscaling ?? { enabled: false }, props.replicas, WORKER_DEFAULTS.replicas);
     const ports = props.metrics ? [resolveMetricsPort(this, props.metrics, [])] : [];
-    const pod = new HardenedPod(this, props, { component: 'worker', probes, ports: ports.length > 0 ? containerPorts(ports) : undefined });
+    const probes = check._render(this, '', 'healthCheck', containerPorts(ports));
+    const pod = new HardenedPod(this, props, { component: 'worker', probes, ports: ports.length > 0 ? containerPorts(ports) : undefined, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -95,7 +95,7 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
 
     this.deployment = new kube.KubeDeployment(this, 'Resource', {
       metadata,
-      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, false) }),
+      spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, pod.recreate) }),
     });
     if (scaling.hpa) {
       this.autoscaler = createAutoscaler(this, 'Autoscaler', { metadata, targetKind: 'Deployment', autoscaling: scaling.hpa });

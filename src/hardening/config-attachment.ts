@@ -3,6 +3,7 @@ import { IConstruct, IMixin, Node } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ConfigBinding, ConfigObjectKind, IConfigSource } from './config';
+import { missingKeyError } from './env';
 import { propError } from './errors';
 import { isImportedConfigMap } from './single-copy';
 import { checkAbsolutePath, suggestDnsLabel } from './validation';
@@ -15,6 +16,19 @@ export interface ConfigFilesOptions {
    * @default - "/etc/config/<object name>" for a ConfigMap, "/etc/secrets/<object name>" for a secret
    */
   readonly mountPath?: string;
+  /**
+   * Mount only these keys, each at the file name given (relative to `mountPath`), e.g.
+   * `{ 'tls.crt': 'server.crt' }`. A key the object lacks is refused when the app defines it.
+   * @default - every key, each at a file of its own name
+   */
+  readonly items?: { [key: string]: string };
+  /**
+   * Start the pod even when the object (or a key in `items`) does not exist, e.g. a TLS Secret
+   * that an operator creates later; the directory stays empty until it appears. Without it a
+   * missing object keeps the pod in ContainerCreating.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 /** Options of `ConfigAttachment.env`. */
@@ -24,6 +38,17 @@ export interface ConfigEnvOptions {
    * @default - every key of the object
    */
   readonly keys?: string[];
+  /**
+   * Keys to expose under another variable name: `{ VARIABLE: 'key' }`. With `keys`, both apply.
+   * @default - none
+   */
+  readonly variables?: { [variable: string]: string };
+  /**
+   * Start the container even when the object or a key does not exist (the variable is then
+   * unset). A key that a ConfigMap or EncryptedConfig of the app lacks is refused all the same.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 /**
@@ -33,7 +58,7 @@ export interface ConfigEnvOptions {
 export class ConfigAttachment implements IConstruct {
   /** Mount every key as a read-only file (the default, and the right choice for secrets). */
   public static files(source: IConstruct, options: ConfigFilesOptions = {}): ConfigAttachment {
-    return new ConfigAttachment(source, 'files', options.mountPath, undefined);
+    return new ConfigAttachment(source, 'files', options.mountPath, undefined, undefined, options.optional, options.items);
   }
 
   /**
@@ -42,7 +67,7 @@ export class ConfigAttachment implements IConstruct {
    * (`read-secret-from-env-var`).
    */
   public static env(source: IConstruct, options: ConfigEnvOptions = {}): ConfigAttachment {
-    return new ConfigAttachment(source, 'env', undefined, options.keys);
+    return new ConfigAttachment(source, 'env', undefined, options.keys, options.variables, options.optional, undefined);
   }
 
   private constructor(
@@ -54,7 +79,30 @@ export class ConfigAttachment implements IConstruct {
     public readonly mountPath: string | undefined,
     /** Selected keys, for env. */
     public readonly keys: string[] | undefined,
+    /** Renamed keys (variable name to key), for env. */
+    public readonly variables: { [variable: string]: string } | undefined,
+    /** Whether the object and its keys may be missing. */
+    public readonly optional: boolean | undefined,
+    /** Selected keys and their file names, for files. */
+    public readonly items: { [key: string]: string } | undefined,
   ) {}
+
+  /** The environment variables an env attachment sets (undefined: every key, via envFrom). */
+  public get variableNames(): string[] | undefined {
+    if (this.keys === undefined && this.variables === undefined) return undefined;
+    return [...(this.keys ?? []), ...Object.keys(this.variables ?? {})];
+  }
+
+  /** @internal variable name to key, for env */
+  public _envPairs(): Array<[string, string]> {
+    return [...(this.keys ?? []).map(k => [k, k] as [string, string]), ...Object.entries(this.variables ?? {})];
+  }
+
+  /** @internal the keys this attachment refers to by name */
+  public _referencedKeys(): string[] {
+    if (this.exposure === 'files') return Object.keys(this.items ?? {});
+    return this._envPairs().map(([, key]) => key);
+  }
 
   /** The construct node of the attached object. */
   public get node(): Node {
@@ -70,6 +118,9 @@ export class ConfigAttachment implements IConstruct {
 /** An attached config object, resolved for the pod builder. */
 export interface ResolvedConfig {
   readonly attachment: ConfigAttachment;
+  /** Whether the app defines the object (so its keys are known), rather than the cluster. */
+  readonly owned: boolean;
+  readonly prop: string;
   /** Evaluated at synth time, after the whole app is built. */
   readonly binding: () => ConfigBinding;
   readonly volumeName?: string;
@@ -104,8 +155,13 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     // kplus.ConfigMap.fromConfigMapName(): an object the cluster provides; only its name is known.
     return () => ({ kind: ConfigObjectKind.CONFIG_MAP, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
   }
+  if (imported && imported.resourceType === 'secrets' && typeof imported.name === 'string' && !(source instanceof kplus.Secret)) {
+    // kplus.Secret.fromSecretName(): a Secret the cluster provides (an operator's TLS Secret, a
+    // pull secret); only its name is known. A plaintext kplus.Secret in the chart is not taken.
+    return () => ({ kind: ConfigObjectKind.SECRET, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
+  }
   throw propError(scope, `config[${index}]`, source?.node?.path ?? String(source),
-    'not a ConfigMap or EncryptedConfig', 'pass a cdk8s-plus ConfigMap, an EncryptedConfig, or ConfigAttachment.files/env of one');
+    'not a ConfigMap or EncryptedConfig', 'pass a cdk8s-plus ConfigMap, an EncryptedConfig, kplus.ConfigMap.fromConfigMapName / kplus.Secret.fromSecretName for objects the cluster has, or ConfigAttachment.files/env of one');
 }
 
 /** Namespace of an attached object, when it is known at construct time. */
@@ -135,20 +191,43 @@ export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefine
         `it is in namespace ${JSON.stringify(sourceNamespace)}, the workload in ${namespace ? JSON.stringify(namespace) : 'no namespace (whatever kubectl points at)'}; a pod can only mount objects of its own namespace`,
         namespace ? 'define the object in the workload\'s chart or namespace' : `give the workload's chart the namespace ${JSON.stringify(sourceNamespace)}`);
     }
+    const prop = `config[${index}]`;
+    if (attachment.optional !== undefined && typeof attachment.optional !== 'boolean') {
+      throw propError(scope, `${prop}.optional`, attachment.optional, 'must be true or false', 'write optional: true or leave it unset');
+    }
+    const owned = !(attachment.source as any)?.resourceType || attachment.source instanceof kplus.ConfigMap;
     if (attachment.exposure === 'files') {
-      if (attachment.mountPath !== undefined) checkAbsolutePath(scope, `config[${index}].mountPath`, attachment.mountPath);
-      const volumeName = `config-${index}`;
-      resolved.push({ attachment, binding, volumeName, mountPath: attachment.mountPath });
-    } else {
-      for (const key of attachment.keys ?? []) {
-        if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
-          throw propError(scope, `config[${index}].keys`, key, 'not a valid environment variable name', 'use letters, digits, "_", "-" and "."');
+      if (attachment.mountPath !== undefined) checkAbsolutePath(scope, `${prop}.mountPath`, attachment.mountPath);
+      for (const [key, file] of Object.entries(attachment.items ?? {})) {
+        if (typeof file !== 'string' || file === '' || file.startsWith('/') || file.split('/').some(seg => seg === '' || seg === '.' || seg === '..')) {
+          throw propError(scope, `${prop}.items.${key}`, file, 'must be a relative file path without "..", "." or "//"', 'write it like "server.crt" or "tls/server.crt"');
         }
       }
-      resolved.push({ attachment, binding });
+      const volumeName = `config-${index}`;
+      resolved.push({ attachment, binding, volumeName, mountPath: attachment.mountPath, owned, prop });
+    } else {
+      for (const [variable, key] of attachment._envPairs()) {
+        if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(variable)) {
+          throw propError(scope, `${prop}.${attachment.keys?.includes(variable) ? 'keys' : 'variables'}`, variable, 'not a valid environment variable name', 'use letters, digits, "_", "-" and "."');
+        }
+        if (typeof key !== 'string' || key === '') {
+          throw propError(scope, `${prop}.variables.${variable}`, key, 'must name a key of the object', 'write it like { DATABASE_PASSWORD: "DB_PASSWORD" }');
+        }
+      }
+      resolved.push({ attachment, binding, owned, prop });
     }
+    // The keys of an EncryptedConfig are fixed at construction: check them now (a ConfigMap's
+    // are checked at synth, when its data is complete).
+    if (owned && isConfigSource(attachment.source)) checkAttachmentKeys(scope, prop, attachment, attachment.source.configBinding());
   });
   return resolved;
+}
+
+/** Refuses a key that the attached object (defined in the app) lacks, naming the keys it has. */
+export function checkAttachmentKeys(scope: IConstruct, prop: string, attachment: ConfigAttachment, binding: ConfigBinding): void {
+  for (const key of attachment._referencedKeys()) {
+    if (!binding.keys.includes(key)) throw missingKeyError(scope, prop, binding.kind, binding.name, key, binding.keys);
+  }
 }
 
 /** Default directory of a file attachment. */
@@ -158,23 +237,26 @@ export function defaultMountPath(binding: ConfigBinding): string {
 }
 
 /** Volume of a file attachment: read-only files, readable by the pod's group. */
-export function configVolume(name: string, binding: ConfigBinding): k8s.Volume {
+export function configVolume(name: string, binding: ConfigBinding, attachment?: ConfigAttachment): k8s.Volume {
+  const items = attachment?.items ? Object.keys(attachment.items).sort().map(key => ({ key, path: attachment.items![key] })) : undefined;
+  const optional = attachment?.optional ? true : undefined;
   return binding.kind === ConfigObjectKind.SECRET
-    ? { name, secret: { secretName: binding.name, defaultMode: 0o440 } }
-    : { name, configMap: { name: binding.name, defaultMode: 0o444 } };
+    ? { name, secret: { secretName: binding.name, defaultMode: 0o440, items, optional } }
+    : { name, configMap: { name: binding.name, defaultMode: 0o444, items, optional } };
 }
 
 /** Environment of an env attachment: selected keys one by one, or the whole object. */
-export function configEnv(binding: ConfigBinding, keys: string[] | undefined): { env: k8s.EnvVar[]; envFrom: k8s.EnvFromSource[] } {
+export function configEnv(binding: ConfigBinding, attachment: ConfigAttachment): { env: k8s.EnvVar[]; envFrom: k8s.EnvFromSource[] } {
   const secret = binding.kind === ConfigObjectKind.SECRET;
-  if (!keys) {
-    return { env: [], envFrom: [secret ? { secretRef: { name: binding.name } } : { configMapRef: { name: binding.name } }] };
+  const optional = attachment.optional ? true : undefined;
+  if (!attachment.variableNames) {
+    return { env: [], envFrom: [secret ? { secretRef: { name: binding.name, optional } } : { configMapRef: { name: binding.name, optional } }] };
   }
   return {
     envFrom: [],
-    env: keys.map(key => ({
-      name: key,
-      valueFrom: secret ? { secretKeyRef: { name: binding.name, key } } : { configMapKeyRef: { name: binding.name, key } },
+    env: attachment._envPairs().map(([name, key]) => ({
+      name,
+      valueFrom: secret ? { secretKeyRef: { name: binding.name, key, optional } } : { configMapKeyRef: { name: binding.name, key, optional } },
     })),
   };
 }

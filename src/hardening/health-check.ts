@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
@@ -27,10 +28,54 @@ export interface HealthCheckTiming {
    * @default 1
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Time between readiness checks, as a Duration (instead of `periodSeconds`).
+   * @default - `periodSeconds`
+   */
+  readonly period?: Duration;
+  /**
+   * Time after which a single check counts as failed, as a Duration (instead of `timeoutSeconds`).
+   * @default - `timeoutSeconds`
+   */
+  readonly timeout?: Duration;
+  /**
+   * With `startupProbe`, how long the process may take to start, as a Duration (instead of
+   * `startupTimeoutSeconds`).
+   * @default - `startupTimeoutSeconds`
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * Time between liveness checks.
+   * @default - twice the readiness period
+   */
+  readonly livenessPeriod?: Duration;
+  /**
+   * Time after the container starts before the first readiness and liveness checks. Prefer
+   * `startupProbe` for a slow start: it ends as soon as the app is up.
+   * @default - none: checks start at once
+   */
+  readonly initialDelay?: Duration;
+}
+
+/** The port a health check connects to. */
+export interface HealthCheckPortOptions {
+  /**
+   * Container port to check, when it is not the main port (e.g. a health port beside a TLS
+   * port). A port the workload does not list is declared on the container (named
+   * "health-<port>"), but not added to the Service or the NetworkPolicy: the kubelet on the
+   * pod's node always reaches it.
+   * @default - the main port
+   */
+  readonly port?: number;
 }
 
 /** Options of `HealthCheck.http`. */
-export interface HttpHealthCheckOptions extends HealthCheckTiming {
+export interface HttpHealthCheckOptions extends HealthCheckTiming, HealthCheckPortOptions {
+  /**
+   * HTTP headers sent with each check, e.g. `{ Host: 'shop.example.com' }`.
+   * @default - none
+   */
+  readonly headers?: { [name: string]: string };
   /**
    * Path of the liveness endpoint: "am I stuck and should be restarted?". Make it cheap and
    * independent of downstream dependencies, unlike readiness.
@@ -45,7 +90,22 @@ export interface HttpHealthCheckOptions extends HealthCheckTiming {
 }
 
 /** Options of `HealthCheck.tcp`. */
-export interface TcpHealthCheckOptions extends HealthCheckTiming {}
+export interface TcpHealthCheckOptions extends HealthCheckTiming, HealthCheckPortOptions {}
+
+/** Options of `HealthCheck.grpc`. */
+export interface GrpcHealthCheckOptions extends HealthCheckTiming, HealthCheckPortOptions {
+  /**
+   * Service name sent in the readiness check's `grpc.health.v1.HealthCheckRequest`.
+   * @default - "" (the server's overall health)
+   */
+  readonly service?: string;
+  /**
+   * Service name of the liveness check; give it one distinct from `service` (e.g. "liveness")
+   * when the server reports them apart, so a busy dependency does not restart the pod.
+   * @default - the readiness service (kube-score then reports the two probes as identical)
+   */
+  readonly livenessService?: string;
+}
 
 /** Options of `HealthCheck.exec`. */
 export interface ExecHealthCheckOptions extends HealthCheckTiming {
@@ -61,9 +121,17 @@ export interface RenderedProbes {
   readonly readiness: k8s.Probe;
   readonly liveness: k8s.Probe;
   readonly startup?: k8s.Probe;
+  /** Container ports the probes need that the workload does not list. */
+  readonly ports?: k8s.ContainerPort[];
 }
 
-type Handler = Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>;
+type Handler = Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec' | 'grpc'>;
+
+/** The port a probe connects to: a port name for HTTP and TCP, a number for gRPC. */
+interface ProbePort {
+  readonly name: string;
+  readonly number: number;
+}
 
 /**
  * How the kubelet decides that a container is ready for traffic (readiness) and alive
@@ -77,8 +145,21 @@ export class HealthCheck {
   public static http(readinessPath: string, options: HttpHealthCheckOptions = {}): HealthCheck {
     const livenessPath = options.livenessPath ?? readinessPath;
     const scheme = options.https ? 'HTTPS' : 'HTTP';
+    const headers = options.headers === undefined ? undefined
+      : Object.keys(options.headers).sort().map(name => ({ name, value: options.headers![name] }));
     return new HealthCheck('http', options, [readinessPath, livenessPath],
-      (port, path) => ({ httpGet: { path, port: kube.intOrString(port), scheme } }));
+      (port, path) => ({ httpGet: { path, port: kube.intOrString(port.name), scheme, ...(headers ? { httpHeaders: headers } : {}) } }), options.port);
+  }
+
+  /**
+   * gRPC checks with the standard health protocol (`grpc.health.v1.Health/Check`, Kubernetes
+   * 1.27+), on the main port or `port`.
+   */
+  public static grpc(options: GrpcHealthCheckOptions = {}): HealthCheck {
+    const service = options.service ?? '';
+    const livenessService = options.livenessService ?? service;
+    return new HealthCheck('grpc', options, [service, livenessService],
+      (port, svc) => ({ grpc: { port: port.number, ...(svc ? { service: svc } : {}) } }), options.port);
   }
 
   /**
@@ -88,7 +169,7 @@ export class HealthCheck {
    */
   public static tcp(options: TcpHealthCheckOptions = {}): HealthCheck {
     return new HealthCheck('tcp', options, [undefined, undefined],
-      (port) => ({ tcpSocket: { port: kube.intOrString(port) } }));
+      (port) => ({ tcpSocket: { port: kube.intOrString(port.name) } }), options.port);
   }
 
   /** Commands run in the container; exit code 0 means healthy. */
@@ -103,14 +184,21 @@ export class HealthCheck {
     public readonly kind: string,
     private readonly timing: HealthCheckTiming,
     private readonly targets: [any, any],
-    private readonly handler: (portName: string, target: any) => Handler,
+    private readonly handler: (port: ProbePort, target: any) => Handler,
+    /** The container port to check, when not the main port. */
+    public readonly port?: number,
   ) {}
+
+  /** Whether the check connects to a port (HTTP, TCP, gRPC) rather than running a command. */
+  public get usesPort(): boolean {
+    return this.kind !== 'exec';
+  }
 
   /**
    * Validates the check for a construct and renders the probes against a named container port.
    * @internal
    */
-  public _render(scope: IConstruct, portName: string, prop = 'healthCheck'): RenderedProbes {
+  public _render(scope: IConstruct, portName: string, prop = 'healthCheck', declared: k8s.ContainerPort[] = []): RenderedProbes {
     for (const target of this.targets) {
       if (this.kind === 'http' && (typeof target !== 'string' || !target.startsWith('/'))) {
         throw propError(scope, prop, target, 'an HTTP health check path must start with "/"', 'write it like "/ready" or "/healthz"');
@@ -119,23 +207,77 @@ export class HealthCheck {
         throw propError(scope, prop, target, 'an exec health check needs a non-empty command', 'write it like ["/app/healthcheck", "--ready"]');
       }
     }
-    const period = this.timing.periodSeconds ?? 5;
-    const timeout = this.timing.timeoutSeconds ?? 1;
-    const startupTimeout = this.timing.startupTimeoutSeconds ?? 60;
+    if (this.kind === 'http' && this.timing && (this.timing as HttpHealthCheckOptions).headers !== undefined) {
+      for (const [name, value] of Object.entries((this.timing as HttpHealthCheckOptions).headers!)) {
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) {
+          throw propError(scope, `${prop}.headers`, name, 'not an HTTP header (a token name and a one-line string value)', 'write it like { Host: "shop.example.com" }');
+        }
+      }
+    }
+    if (this.kind === 'grpc') {
+      for (const svc of this.targets) {
+        if (typeof svc !== 'string') throw propError(scope, `${prop}.service`, svc, 'must be a string', 'write it like "shop.Cart" or leave it unset');
+      }
+    }
+    const seconds = (name: string, typed: Duration | undefined, plain: number | undefined, dflt: number): number => {
+      if (typed !== undefined && plain !== undefined) {
+        throw propError(scope, `${prop}.${name}`, typed.toSeconds({ integral: false }), `both ${name} and ${name}Seconds are given`, `keep one of them`);
+      }
+      if (typed !== undefined && !(typed instanceof Duration)) throw propError(scope, `${prop}.${name}`, typed, 'not a Duration', 'write it like Duration.seconds(10)');
+      return typed?.toSeconds({ integral: false }) ?? plain ?? dflt;
+    };
+    const t = this.timing;
+    const period = seconds('period', t.period, t.periodSeconds, 5);
+    const timeout = seconds('timeout', t.timeout, t.timeoutSeconds, 1);
+    const startupTimeout = seconds('startupTimeout', t.startupTimeout, t.startupTimeoutSeconds, 60);
     checkInteger(scope, `${prop}.periodSeconds`, period, 1, 300, 'use a period from 1 to 300 seconds');
     checkInteger(scope, `${prop}.timeoutSeconds`, timeout, 1, 60, 'use a timeout from 1 to 60 seconds');
     checkInteger(scope, `${prop}.startupTimeoutSeconds`, startupTimeout, 1, 3600, 'use a startup time-out from 1 to 3600 seconds');
     if (timeout > period) {
       throw propError(scope, `${prop}.timeoutSeconds`, timeout, 'longer than the period between checks', `use at most ${period} seconds or raise periodSeconds`);
     }
-    const readiness: k8s.Probe = { ...this.handler(portName, this.targets[0]), periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
-    // Liveness is more patient than readiness: a restart is far more disruptive than being
-    // taken out of the Service for a moment.
-    const liveness: k8s.Probe = { ...this.handler(portName, this.targets[1]), periodSeconds: period * 2, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
+    // Liveness is more patient than readiness by default: a restart is far more disruptive than
+    // being taken out of the Service for a moment.
+    const livenessPeriod = t.livenessPeriod === undefined ? period * 2 : seconds('livenessPeriod', t.livenessPeriod, undefined, 0);
+    checkInteger(scope, `${prop}.livenessPeriod`, livenessPeriod, 1, 600, 'use a period from 1 to 600 seconds');
+    if (timeout > livenessPeriod) {
+      throw propError(scope, `${prop}.timeout`, timeout, 'longer than the period between liveness checks', `use at most ${livenessPeriod} seconds or raise livenessPeriod`);
+    }
+    const initialDelay = t.initialDelay === undefined ? undefined : seconds('initialDelay', t.initialDelay, undefined, 0);
+    if (initialDelay !== undefined) checkInteger(scope, `${prop}.initialDelay`, initialDelay, 0, 3600, 'use 0 to 3600 seconds, or startupProbe for a slow start');
+    const delay = initialDelay ? { initialDelaySeconds: initialDelay } : {};
+
+    const { port, ports } = this.resolvePort(scope, portName, prop, declared);
+    const readiness: k8s.Probe = { ...this.handler(port, this.targets[0]), ...delay, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
+    const liveness: k8s.Probe = { ...this.handler(port, this.targets[1]), ...delay, periodSeconds: livenessPeriod, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
     const startupPeriod = Math.min(period, 5);
-    const startup: k8s.Probe | undefined = this.timing.startupProbe
-      ? { ...this.handler(portName, this.targets[1]), periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startupTimeout / startupPeriod), successThreshold: 1 }
+    const startup: k8s.Probe | undefined = t.startupProbe
+      ? { ...this.handler(port, this.targets[1]), ...delay, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startupTimeout / startupPeriod), successThreshold: 1 }
       : undefined;
-    return { readiness, liveness, startup };
+    return { readiness, liveness, startup, ...(ports.length > 0 ? { ports } : {}) };
+  }
+
+  /**
+   * The port the probes connect to: the main port, or `port`, which is declared on the container
+   * when the workload does not list it. A probe on a port nothing listens on restarts the pod forever.
+   */
+  private resolvePort(scope: IConstruct, portName: string, prop: string, declared: k8s.ContainerPort[]): { port: ProbePort; ports: k8s.ContainerPort[] } {
+    if (this.kind === 'exec') return { port: { name: '', number: 0 }, ports: [] };
+    const tcp = declared.filter(p => (p.protocol ?? 'TCP') === 'TCP');
+    if (this.port === undefined) {
+      const main = tcp.find(p => p.name === portName);
+      if (!main) {
+        throw propError(scope, prop, this.kind, 'the workload has no TCP port for the check to connect to', `give the check its port, e.g. HealthCheck.${this.kind}(${this.kind === 'http' ? '"/healthz", ' : ''}{ port: 8081 }), or use HealthCheck.exec`);
+      }
+      return { port: { name: main.name!, number: main.containerPort }, ports: [] };
+    }
+    checkInteger(scope, `${prop}.port`, this.port, 1, 65535, 'use the port the health endpoint listens on, from 1 to 65535');
+    const listed = tcp.find(p => p.containerPort === this.port);
+    if (listed) return { port: { name: listed.name ?? String(listed.containerPort), number: listed.containerPort }, ports: [] };
+    if (declared.some(p => p.containerPort === this.port)) {
+      throw propError(scope, `${prop}.port`, this.port, 'the port is declared for UDP or SCTP, and a health check connects over TCP', 'check a TCP port');
+    }
+    const name = `health-${this.port}`;
+    return { port: { name, number: this.port }, ports: [{ name, containerPort: this.port, protocol: 'TCP' }] };
   }
 }

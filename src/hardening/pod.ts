@@ -1,17 +1,24 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
-import { configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
+import { checkAttachmentKeys, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
+import { checkEnvVariables, ENV_NAME, renderEnvVariables, resolveEnvReferences } from './env';
+import {
+  checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
+  ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
+} from './placement';
+import { Policy } from '../policy/policy';
 import { propError, REDACTED } from './errors';
 import { HealthCheck, RenderedProbes } from './health-check';
 import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
-import { appNameLabel, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
+import { appNameLabel, LABEL_COMPONENT, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { NetworkPeer } from './network';
 import { ContainerResources, resolveResources } from './resources';
-import { checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, derivedName, isLabelValue, suggestDnsLabel } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, derivedName, isLabelValue, suggestDnsLabel } from './validation';
 import { _priorityClassesDeployed, WorkloadClass } from './workload-class';
 
 /** The user and group every container runs as, unless chosen otherwise. */
@@ -45,6 +52,22 @@ export interface ContainerOptions {
    * @default - none
    */
   readonly env?: { [name: string]: string };
+  /**
+   * Environment variables from references, as for the main container (`WorkloadProps.envVariables`).
+   * @default - none
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Working directory of the container.
+   * @default - the image's WORKDIR
+   */
+  readonly workingDir?: string;
+  /**
+   * Writable directories with their own size limits, beside `writablePaths`. A path another
+   * container also lists is the same emptyDir and must have the same size limit.
+   * @default - none
+   */
+  readonly writableVolumes?: WritableVolume[];
   /**
    * CPU, memory and ephemeral-storage requests and limits.
    * @default - see `ContainerResources` (the same defaults as the main container)
@@ -146,6 +169,91 @@ export interface WorkloadProps {
    */
   readonly runAsGroup?: number;
   /**
+   * Why the image needs a `runAsUser` or `runAsGroup` below 10000 (at least 10 characters), e.g.
+   * "postgres image: files owned by uid 999". Allows a non-zero id below 10000 and acknowledges
+   * HARDENED-CTR-002 on the workload with this reason (recorded in the output). When 65532 has
+   * no /etc/passwd entry in the image, 65534 (`nobody`) usually has one and needs no reason.
+   * @default - none: ids below 10000 are refused
+   */
+  readonly userIdReason?: string;
+  /**
+   * Environment variables from references: cdk8s-plus `EnvValue`s (ConfigMap and Secret keys,
+   * `encryptedConfig.envValue(key)`, downward-API fields, resource fields), optional or not.
+   * A key that a ConfigMap or EncryptedConfig of the app lacks is refused; such objects also
+   * roll the pods when they change. `EnvValue.fromValue` under a name that looks like a secret
+   * is refused, as in `env`.
+   * @default - none
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Labels added to every object of the workload and its pod template (team, cost centre).
+   * The `app.kubernetes.io/*` labels the library sets cannot be overridden.
+   * @default - only the recommended labels
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Labels of the pod template only (e.g. `app` and `version` that a service mesh selects on).
+   * Never in the selector, so they can change without replacing the workload.
+   * @default - only the recommended labels and `labels`
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Annotations of the pod template (e.g. `prometheus.io/scrape`, `sidecar.istio.io/inject`).
+   * Keys under kubernetes.io, k8s.io and cdk8s.io belong to the platform and are refused.
+   * @default - only the library's own annotations
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * The `app.kubernetes.io/component` label of every object (e.g. "frontend", "database").
+   * @default - "server" for SecureApp and StatefulApp, "worker" for Worker, "job" for BatchJob
+   */
+  readonly component?: string;
+  /**
+   * How long a stopping pod gets between SIGTERM and SIGKILL.
+   * @default - not set: the Kubernetes default of 30 seconds
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Working directory of the main container.
+   * @default - the image's WORKDIR
+   */
+  readonly workingDir?: string;
+  /**
+   * Node labels the pods must be scheduled on, e.g. `{ 'kubernetes.io/arch': 'arm64' }`.
+   * @default - any node
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Node taints the pods tolerate.
+   * @default - none
+   */
+  readonly tolerations?: Toleration[];
+  /**
+   * Names of Secrets of the namespace (type kubernetes.io/dockerconfigjson) that hold the
+   * registry credentials for the images.
+   * @default - none: the node's credentials or a public registry
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Run as another workload's ServiceAccount (its `serviceAccount` member) instead of a
+   * ServiceAccount of its own: one identity for several workloads (e.g. three versions of one
+   * app). A role bound to that ServiceAccount gives every sharing workload its API token.
+   * @default - a ServiceAccount of its own
+   */
+  readonly serviceAccount?: k8s.KubeServiceAccount;
+  /**
+   * How a Deployment replaces its pods (SecureApp, Worker; StatefulApp and BatchJob refuse it).
+   * @default - RolloutStrategy.ROLLING_UPDATE, or RECREATE where a single-writer volume is mounted
+   */
+  readonly rolloutStrategy?: RolloutStrategy;
+  /**
+   * Writable directories with their own size limits, beside `writablePaths` (which all get
+   * `writablePathSizeLimit`): `[{ path: '/cache', sizeLimit: Size.gibibytes(1) }]`. All of them
+   * together must fit in the ephemeral-storage limit.
+   * @default - none
+   */
+  readonly writableVolumes?: WritableVolume[];
+  /**
    * Destinations the pods may reach besides cluster DNS. Everything else is denied.
    * @default - DNS only
    */
@@ -195,6 +303,8 @@ export interface HardenedPodOptions {
   readonly maxNameLength?: number;
   /** Why the workload refuses `sidecars` (a BatchJob), if it does. */
   readonly sidecarsRefusal?: { readonly problem: string; readonly fix: string };
+  /** Whether the workload is a Deployment (so `rolloutStrategy` applies). */
+  readonly deployment?: boolean;
 }
 
 /** Where the API token, CA bundle and namespace are mounted: the path of the automounted token. */
@@ -224,7 +334,6 @@ export function hardenedPodOf(serviceAccount: object): HardenedPod | undefined {
   return PODS_BY_SERVICE_ACCOUNT.get(serviceAccount);
 }
 
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** The main container's key in the pod's mount table. */
 const MAIN = '';
@@ -236,6 +345,7 @@ interface ResolvedContainer {
   readonly options: ContainerOptions;
   readonly image: ImageReference;
   readonly env: Record<string, string>;
+  readonly envVariables: Record<string, kplus.EnvValue>;
   readonly resources: k8s.ResourceRequirements;
   readonly probes?: RenderedProbes;
   readonly mounts: k8s.VolumeMount[];
@@ -259,6 +369,13 @@ function checkEnv(scope: IConstruct, prop: string, env: Record<string, string> |
   return out;
 }
 
+/** Refuses a working directory that is not an absolute path. */
+function checkWorkingDir(scope: IConstruct, prop: string, dir: string | undefined): void {
+  if (dir !== undefined && (typeof dir !== 'string' || !dir.startsWith('/') || dir.includes('\0'))) {
+    throw propError(scope, prop, dir, 'must be an absolute path', 'write it like "/app"');
+  }
+}
+
 /** Refuses `command`/`args` that are not lists of strings, and an empty command. */
 function checkCommand(scope: IConstruct, prefix: string, command: string[] | undefined, args: string[] | undefined): void {
   for (const [prop, list] of [[`${prefix}command`, command], [`${prefix}args`, args]] as const) {
@@ -275,17 +392,18 @@ function checkCommand(scope: IConstruct, prefix: string, command: string[] | und
 function hardenedContainer(c: {
   name: string; image: string; command?: string[]; args?: string[]; ports?: k8s.ContainerPort[];
   env?: k8s.EnvVar[]; envFrom?: k8s.EnvFromSource[]; resources: k8s.ResourceRequirements;
-  probes?: RenderedProbes; mounts: k8s.VolumeMount[];
+  probes?: RenderedProbes; mounts: k8s.VolumeMount[]; workingDir?: string;
 }): k8s.Container {
   return {
     name: c.name,
     image: c.image,
+    workingDir: c.workingDir,
     // Always: the kubelet checks the registry on every start, so a pod never runs an image
     // cached by another tenant without credentials, and a re-pushed tag is noticed.
     imagePullPolicy: 'Always',
     command: c.command,
     args: c.args,
-    ports: c.ports,
+    ports: c.ports && c.ports.length > 0 ? c.ports : undefined,
     env: c.env && c.env.length > 0 ? c.env : undefined,
     envFrom: c.envFrom && c.envFrom.length > 0 ? c.envFrom : undefined,
     resources: c.resources,
@@ -325,6 +443,14 @@ export class HardenedPod {
   private readonly resources: k8s.ResourceRequirements;
   private readonly config: ResolvedConfig[];
   private readonly env: Record<string, string>;
+  private readonly envVariables: Record<string, kplus.EnvValue>;
+  private readonly podLabels: Record<string, string>;
+  private readonly podAnnotations: Record<string, string>;
+  private readonly podSpecExtras: Partial<k8s.PodSpec>;
+  /** Whether the Deployment replaces its pods with `Recreate`. */
+  public readonly recreate: boolean;
+  /** Workloads that run as this pod's ServiceAccount (`serviceAccount` prop). */
+  private readonly sharers: HardenedPod[] = [];
   private readonly volumes: k8s.Volume[] = [];
   private readonly mounts: k8s.VolumeMount[] = [];
   private readonly priorityClassName?: string;
@@ -336,7 +462,7 @@ export class HardenedPod {
   /** Every mount path of the pod: which volume is mounted there, by whom, in which containers. */
   private readonly paths = new Map<string, { volume: string; owner: string; containers: Set<string> }>();
   /** The emptyDir of each writable path (shared by every container that lists the path). */
-  private readonly writableVolumes = new Map<string, string>();
+  private readonly writableVolumes = new Map<string, { name: string; sizeLimit: string; prop: string }>();
   private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
@@ -351,16 +477,22 @@ export class HardenedPod {
       throw propError(scope, 'name', name, 'must start with a letter (it is also a Service and container name)', `use ${JSON.stringify(`app-${name}`)}`);
     }
     this.image = checkImage(scope, 'image', props.image);
+    if (props.component !== undefined && (typeof props.component !== 'string' || props.component === '' || !isLabelValue(props.component))) {
+      throw propError(scope, 'component', props.component, 'not a label value (at most 63 letters, digits, "-", "_" and ".")', 'write it like "frontend" or "database"');
+    }
     this.identity = {
       name,
       appName: appNameLabel(scope, name),
-      component: options.component,
+      component: props.component ?? options.component,
       partOf: partOfLabel(scope),
       version: this.image.tag && isLabelValue(this.image.tag) ? this.image.tag : undefined,
     };
-    this.labels = recommendedLabels(this.identity);
+    const recommended = recommendedLabels(this.identity);
+    this.labels = { ...checkLabels(scope, 'labels', props.labels, { ...recommended, [LABEL_COMPONENT]: this.identity.component }), ...recommended };
     this.selector = selectorLabels(this.identity);
     this.instanceSelector = { [LABEL_INSTANCE]: name };
+    this.podLabels = checkLabels(scope, 'podLabels', props.podLabels, this.labels);
+    this.podAnnotations = checkAnnotations(scope, 'podAnnotations', props.podAnnotations, ['kubectl.kubernetes.io/default-container', CONFIG_CHECKSUM_ANNOTATION]);
 
     this.workloadClass = props.workloadClass;
     if (props.priorityClassName !== undefined) checkDnsSubdomain(scope, 'priorityClassName', props.priorityClassName);
@@ -368,20 +500,43 @@ export class HardenedPod {
 
     this.runAsUser = props.runAsUser ?? DEFAULT_USER_ID;
     this.runAsGroup = props.runAsGroup ?? DEFAULT_USER_ID;
-    const idFix = 'use an ID from 10000 to 2147483647 (kube-score: IDs below 10000 may collide with host users), e.g. 65532';
-    checkInteger(scope, 'runAsUser', this.runAsUser, 10000, 2147483647, idFix);
-    checkInteger(scope, 'runAsGroup', this.runAsGroup, 10000, 2147483647, idFix);
+    this.checkIds(props.userIdReason);
 
     checkCommand(scope, '', props.command, props.args);
     this.env = checkEnv(scope, 'env', props.env);
+    this.envVariables = checkEnvVariables(scope, 'envVariables', props.envVariables);
+    resolveEnvReferences(scope, 'envVariables', this.envVariables);
+    checkWorkingDir(scope, 'workingDir', props.workingDir);
+
+    this.podSpecExtras = {
+      terminationGracePeriodSeconds: durationSeconds(scope, 'terminationGracePeriod', props.terminationGracePeriod, 0, 86400),
+      nodeSelector: checkNodeSelector(scope, props.nodeSelector),
+      tolerations: renderTolerations(scope, props.tolerations),
+      imagePullSecrets: renderImagePullSecrets(scope, props.imagePullSecrets),
+    };
+    if (props.rolloutStrategy !== undefined) {
+      if (!options.deployment) {
+        throw propError(scope, 'rolloutStrategy', props.rolloutStrategy, 'only a Deployment (SecureApp, Worker) has a rollout strategy', 'remove rolloutStrategy');
+      }
+      if (!Object.values(RolloutStrategy).includes(props.rolloutStrategy)) {
+        throw propError(scope, 'rolloutStrategy', props.rolloutStrategy, 'not a rollout strategy', 'use RolloutStrategy.ROLLING_UPDATE or RolloutStrategy.RECREATE');
+      }
+    }
+    this.recreate = props.rolloutStrategy === RolloutStrategy.RECREATE;
 
     const resolved = resolveResources(scope, props.resources, props.workloadClass);
     this.resources = resolved.requirements;
 
     this.config = resolveConfig(scope, props.config, Chart.of(scope).namespace);
     const declaredEnv = new Set(Object.keys(this.env));
+    for (const key of Object.keys(this.envVariables)) {
+      if (declaredEnv.has(key)) {
+        throw propError(scope, 'envVariables', key, 'this environment variable is set twice (by `env` and `envVariables`)', 'keep one of them');
+      }
+      declaredEnv.add(key);
+    }
     for (const c of this.config) {
-      for (const key of c.attachment.keys ?? []) {
+      for (const key of c.attachment.variableNames ?? []) {
         if (declaredEnv.has(key)) {
           throw propError(scope, 'config', key, 'this environment variable is set twice (by `env` and by a config attachment)', 'keep one of them');
         }
@@ -392,33 +547,73 @@ export class HardenedPod {
     // Writable paths: emptyDirs with a size limit, inside the ephemeral-storage budget.
     const sizeLimit = props.writablePathSizeLimit ?? '64Mi';
     const sizeBytes = checkQuantity(scope, 'writablePathSizeLimit', sizeLimit, '64Mi');
-    const paths = props.writablePaths ?? [];
-    paths.forEach((path, i) => {
-      const prop = `writablePaths[${i}]`;
-      checkAbsolutePath(scope, prop, path);
-      const volumeName = this.writableVolume(path, sizeLimit, i);
-      this.claimPath(MAIN, path, volumeName, prop);
-      this.mounts.push({ name: volumeName, mountPath: path });
+    const writable = resolveWritable(scope, '', props.writablePaths, props.writableVolumes, sizeLimit, sizeBytes);
+    writable.forEach((w, i) => {
+      const volumeName = this.writableVolume(w, i);
+      this.claimPath(MAIN, w.path, volumeName, w.prop);
+      this.mounts.push({ name: volumeName, mountPath: w.path });
     });
-    if (paths.length * sizeBytes > resolved.ephemeralLimitBytes) {
-      throw propError(scope, 'writablePaths', paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the ephemeral-storage limit, so the kubelet would evict the pod before the volumes fill`,
-        'raise resources.ephemeralStorage.limit, lower writablePathSizeLimit, or use fewer paths');
-    }
+    this.checkWritableBudget('', writable, resolved.ephemeralLimitBytes);
     for (const c of this.config) {
       if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath');
     }
     this.resolveContainers(sizeLimit, sizeBytes);
 
-    this.serviceAccount = new kube.KubeServiceAccount(scope, 'ServiceAccount', {
-      metadata: { name, labels: this.labels },
-      // No API token unless a role is bound: a stolen token is a foothold in the cluster.
-      automountServiceAccountToken: false,
-    });
-    PODS_BY_SERVICE_ACCOUNT.set(this.serviceAccount, this);
+    if (props.serviceAccount !== undefined) {
+      const owner = hardenedPodOf(props.serviceAccount);
+      if (!owner) {
+        throw propError(scope, 'serviceAccount', (props.serviceAccount as any)?.node?.path ?? String(props.serviceAccount), 'not the ServiceAccount of a workload of this library',
+          'pass another workload\'s `serviceAccount` member (e.g. web.serviceAccount)');
+      }
+      if (Chart.of(owner.scope).namespace !== Chart.of(scope).namespace) {
+        throw propError(scope, 'serviceAccount', owner.serviceAccount.name, 'a pod can only run as a ServiceAccount of its own namespace', 'share a ServiceAccount of a workload in the same namespace');
+      }
+      this.serviceAccount = owner.serviceAccount;
+      owner.sharers.push(this);
+      if (owner.apiToken) this.enableApiToken(owner.apiToken);
+    } else {
+      this.serviceAccount = new kube.KubeServiceAccount(scope, 'ServiceAccount', {
+        metadata: { name, labels: this.labels },
+        // No API token unless a role is bound: a stolen token is a foothold in the cluster.
+        automountServiceAccountToken: false,
+      });
+      PODS_BY_SERVICE_ACCOUNT.set(this.serviceAccount, this);
+    }
+  }
+
+  /**
+   * Refuses root and ids below 10000 unless `userIdReason` names the image's need; then
+   * acknowledges HARDENED-CTR-002 on the workload with that reason.
+   */
+  private checkIds(reason: string | undefined): void {
+    const low = [this.runAsUser, this.runAsGroup].some(id => typeof id === 'number' && id < 10000);
+    const idFix = 'use an ID from 10000 to 2147483647 (kube-score: IDs below 10000 may collide with host users), e.g. 65532, or 65534 (nobody) when the image needs a passwd entry; an image that needs its own uid below 10000 takes userIdReason';
+    const min = reason !== undefined ? 1 : 10000;
+    checkInteger(this.scope, 'runAsUser', this.runAsUser, min, 2147483647, idFix);
+    checkInteger(this.scope, 'runAsGroup', this.runAsGroup, min, 2147483647, idFix);
+    if (reason === undefined) return;
+    if (!low) {
+      throw propError(this.scope, 'userIdReason', reason, 'runAsUser and runAsGroup are 10000 or more, so there is nothing to acknowledge', 'remove userIdReason');
+    }
+    if (typeof reason !== 'string' || reason.trim().length < 10) {
+      throw propError(this.scope, 'userIdReason', reason, 'a reason of at least 10 characters is needed for an id below 10000', 'name the image\'s need, e.g. "postgres image: data files owned by uid 999"');
+    }
+    Policy.acknowledge(this.scope, 'HARDENED-CTR-002', `runAsUser ${this.runAsUser}, runAsGroup ${this.runAsGroup}: ${reason.trim()}`);
+  }
+
+  /** Refuses writable volumes of a container that together exceed its ephemeral-storage limit. */
+  private checkWritableBudget(prefix: string, writable: ResolvedWritable[], limitBytes: number): void {
+    const total = writable.reduce((sum, w) => sum + w.bytes, 0);
+    if (total > limitBytes) {
+      throw propError(this.scope, `${prefix}writablePaths`, writable.map(w => `${w.path} (${w.sizeLimit})`),
+        `${Math.ceil(total / 2 ** 20)}Mi of emptyDir exceeds the ${prefix ? 'container\'s ' : ''}ephemeral-storage limit (${Math.floor(limitBytes / 2 ** 20)}Mi), so the kubelet would evict the pod before the volumes fill`,
+        `raise ${prefix}resources.ephemeralStorage.limit to at least ${Math.ceil(total / 2 ** 20)}Mi, lower the size limits, or use fewer paths`);
+    }
   }
 
   /** Validates `initContainers` and `sidecars` and mounts their writable paths. */
   private resolveContainers(sizeLimit: string, sizeBytes: number): void {
+    // sizeLimit/sizeBytes: the default size of a writable path.
     if (this.props.nativeSidecars !== undefined && typeof this.props.nativeSidecars !== 'boolean') {
       throw propError(this.scope, 'nativeSidecars', this.props.nativeSidecars, 'must be true or false', 'write nativeSidecars: true or leave it unset');
     }
@@ -446,6 +641,12 @@ export class HardenedPod {
         const image = checkImage(this.scope, `${prop}.image`, options.image);
         checkCommand(this.scope, `${prop}.`, options.command, options.args);
         const env = checkEnv(this.scope, `${prop}.env`, options.env);
+        const envVariables = checkEnvVariables(this.scope, `${prop}.envVariables`, options.envVariables);
+        resolveEnvReferences(this.scope, `${prop}.envVariables`, envVariables);
+        for (const key of Object.keys(envVariables)) {
+          if (key in env) throw propError(this.scope, `${prop}.envVariables`, key, 'this environment variable is set twice (by `env` and `envVariables`)', 'keep one of them');
+        }
+        checkWorkingDir(this.scope, `${prop}.workingDir`, options.workingDir);
         const resources = resolveResources(this.scope, options.resources, this.props.workloadClass, `${prop}.resources`);
         let probes: RenderedProbes | undefined;
         if (options.healthCheck !== undefined) {
@@ -462,34 +663,35 @@ export class HardenedPod {
         }
         const key = `${kind}/${options.name}`;
         const mounts: k8s.VolumeMount[] = [];
-        const paths = options.writablePaths ?? [];
-        paths.forEach((path, j) => {
-          const pathProp = `${prop}.writablePaths[${j}]`;
-          checkAbsolutePath(this.scope, pathProp, path);
-          const volumeName = this.writableVolume(path, sizeLimit, undefined);
-          this.claimPath(key, path, volumeName, pathProp);
-          mounts.push({ name: volumeName, mountPath: path });
+        const writable = resolveWritable(this.scope, `${prop}.`, options.writablePaths, options.writableVolumes, sizeLimit, sizeBytes);
+        writable.forEach(w => {
+          const volumeName = this.writableVolume(w, undefined);
+          this.claimPath(key, w.path, volumeName, w.prop);
+          mounts.push({ name: volumeName, mountPath: w.path });
         });
-        if (paths.length * sizeBytes > resources.ephemeralLimitBytes) {
-          throw propError(this.scope, `${prop}.writablePaths`, paths, `${paths.length} × ${sizeLimit} of emptyDir exceeds the container's ephemeral-storage limit`,
-            `raise ${prop}.resources.ephemeralStorage.limit, lower writablePathSizeLimit, or use fewer paths`);
-        }
+        this.checkWritableBudget(`${prop}.`, writable, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
-        this.extraContainers.push({ kind, prop, options, image, env, resources: resources.requirements, probes, mounts });
+        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts });
       });
     }
   }
 
   /** The emptyDir volume of a writable path, created on first use. */
-  private writableVolume(path: string, sizeLimit: string, index: number | undefined): string {
-    const existing = this.writableVolumes.get(path);
-    if (existing) return existing;
+  private writableVolume(w: ResolvedWritable, index: number | undefined): string {
+    const existing = this.writableVolumes.get(w.path);
+    if (existing) {
+      if (existing.sizeLimit !== w.sizeLimit) {
+        throw propError(this.scope, w.prop, w.path, `${existing.prop} mounts this path as an emptyDir of ${existing.sizeLimit}, and containers that share a path share one volume`,
+          `give the path the same size limit (${existing.sizeLimit}) in both places`);
+      }
+      return existing.name;
+    }
     const used = new Set(this.volumes.map(v => v.name));
-    let volumeName = `writable-${suggestDnsLabel(path)}`.slice(0, 63).replace(/-+$/, '');
+    let volumeName = `writable-${suggestDnsLabel(w.path)}`.slice(0, 63).replace(/-+$/, '');
     if (used.has(volumeName)) volumeName = `writable-${index ?? this.writableVolumes.size}`;
     for (let n = this.writableVolumes.size; used.has(volumeName); n++) volumeName = `writable-${n}`;
-    this.writableVolumes.set(path, volumeName);
-    this.volumes.push({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(sizeLimit) } });
+    this.writableVolumes.set(w.path, { name: volumeName, sizeLimit: w.sizeLimit, prop: w.prop });
+    this.volumes.push({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(w.sizeLimit) } });
     return volumeName;
   }
 
@@ -536,6 +738,7 @@ export class HardenedPod {
       return;
     }
     this.apiToken = wanted;
+    for (const sharer of this.sharers) sharer.enableApiToken(options, owner);
     this.addVolume({
       name: 'kube-api-access',
       projected: {
@@ -586,10 +789,20 @@ export class HardenedPod {
     const volumes = [...this.volumes];
     const mounts = [...this.mounts];
     const env: k8s.EnvVar[] = Object.keys(this.env).sort().map(name => ({ name, value: this.env[name] }));
+    env.push(...renderEnvVariables(this.envVariables));
     const envFrom: k8s.EnvFromSource[] = [];
     const claimed = new Map<string, string>();
+    // Config objects of the app that env values refer to roll the pods too (checked again here:
+    // a ConfigMap may have gained or lost keys since construction).
+    const referenced = new Map<string, ConfigBinding>();
+    const addReferenced = (prop: string, vars: Record<string, kplus.EnvValue>) => {
+      for (const object of resolveEnvReferences(this.scope, prop, vars)) referenced.set(`${object.kind}/${object.name}`, object.binding());
+    };
+    addReferenced('envVariables', this.envVariables);
+    for (const x of this.extraContainers) addReferenced(`${x.prop}.envVariables`, x.envVariables);
     for (const c of this.config) {
       const binding = c.binding();
+      if (c.owned) checkAttachmentKeys(this.scope, c.prop, c.attachment, binding);
       bindings.push(binding);
       if (c.volumeName) {
         const mountPath = c.mountPath ?? defaultMountPath(binding);
@@ -598,10 +811,10 @@ export class HardenedPod {
           throw propError(this.scope, 'config', binding.name, `its default mount path ${mountPath} is already used by ${other}`, 'give it a path with ConfigAttachment.files(obj, { mountPath })');
         }
         claimed.set(mountPath, `config ${binding.name}`);
-        volumes.push(configVolume(c.volumeName, binding));
+        volumes.push(configVolume(c.volumeName, binding, c.attachment));
         mounts.push({ name: c.volumeName, mountPath, readOnly: true });
       } else {
-        const e = configEnv(binding, c.attachment.keys);
+        const e = configEnv(binding, c.attachment);
         env.push(...e.env);
         envFrom.push(...e.envFrom);
       }
@@ -611,12 +824,13 @@ export class HardenedPod {
       image: this.image.image,
       command: this.props.command,
       args: this.props.args,
-      ports: this.options.ports,
+      ports: [...(this.options.ports ?? []), ...(this.options.probes?.ports ?? [])],
       env,
       envFrom,
       resources: this.resources,
       probes: this.options.probes,
       mounts,
+      workingDir: this.props.workingDir,
     });
     const extraContainer = (x: ResolvedContainer): k8s.Container => {
       const xmounts = [...x.mounts];
@@ -632,10 +846,11 @@ export class HardenedPod {
         image: x.image.image,
         command: x.options.command,
         args: x.options.args,
-        env: Object.keys(x.env).sort().map(name => ({ name, value: x.env[name] })),
+        env: [...Object.keys(x.env).sort().map(name => ({ name, value: x.env[name] })), ...renderEnvVariables(x.envVariables)],
         resources: x.resources,
         probes: x.probes,
         mounts: xmounts,
+        workingDir: x.options.workingDir,
       });
     };
     const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);
@@ -646,15 +861,18 @@ export class HardenedPod {
       initContainers.push(...sidecars.splice(0).map(c => ({ ...c, restartPolicy: 'Always' })));
     }
     const annotations: Record<string, string> = {
+      ...this.podAnnotations,
       'kubectl.kubernetes.io/default-container': this.containerName,
     };
-    if (bindings.length > 0 || Object.keys(this.env).length > 0) {
-      annotations[CONFIG_CHECKSUM_ANNOTATION] = configChecksum(bindings, this.env);
+    const attached = new Set(bindings.map(b => `${b.kind}/${b.name}`));
+    const checksummed = [...bindings, ...[...referenced.entries()].filter(([k]) => !attached.has(k)).map(([, b]) => b)];
+    if (checksummed.length > 0 || Object.keys(this.env).length > 0) {
+      annotations[CONFIG_CHECKSUM_ANNOTATION] = configChecksum(checksummed, this.env);
     }
     return {
-      metadata: { labels: { ...this.labels, ...this.templateLabels }, annotations },
+      metadata: { labels: { ...this.podLabels, ...this.labels, ...this.templateLabels }, annotations },
       spec: {
-        serviceAccountName: this.identity.name,
+        serviceAccountName: this.serviceAccount.name,
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         priorityClassName: this.priorityClassName
@@ -667,6 +885,7 @@ export class HardenedPod {
           fsGroupChangePolicy: 'OnRootMismatch',
           seccompProfile: { type: 'RuntimeDefault' },
         },
+        ...this.podSpecExtras,
         initContainers: initContainers.length > 0 ? initContainers : undefined,
         containers: [container, ...sidecars],
         volumes: volumes.length > 0 ? volumes : undefined,

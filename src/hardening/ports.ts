@@ -115,7 +115,7 @@ export function resolvePorts(scope: IConstruct, props: PortProps, defaults: { po
     const port = props.port ?? defaults.port;
     checkInteger(scope, 'port', port, 1, 65535, `use a port from 1 to 65535 (${defaults.port} by default)`);
     const servicePort = props.servicePort ?? defaults.servicePort;
-    checkInteger(scope, 'servicePort', servicePort, 1, 65535, `use a port from 1 to 65535 (${defaults.servicePort} by default)`);
+    checkInteger(scope, 'servicePort', servicePort, 1, 65535, 'use a port from 1 to 65535 (the container port by default)');
     return [{ name: 'http', port, servicePort, protocol: NetworkProtocol.TCP, peers: ingressFrom, prop: 'ingressFrom' }];
   }
   for (const single of ['port', 'servicePort'] as const) {

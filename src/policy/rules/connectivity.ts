@@ -168,16 +168,39 @@ const configMapCache = new WeakMap<object, Map<string, any>>();
 
 /** Findings for the calls one workload declares in its env that its output's NetworkPolicies block. */
 export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
-  if (!runsPods(o)) return [];
+  return envCalls(o, ctx).blocked;
+}
+
+interface EnvCallFindings {
+  /** HARDENED-NET-010: calls the NetworkPolicies block. */
+  readonly blocked: RuleViolation[];
+  /** HARDENED-NET-012: calls to a port the Service does not have. */
+  readonly missing: RuleViolation[];
+}
+const NO_CALLS: EnvCallFindings = { blocked: [], missing: [] };
+/** One pass over a workload's env serves both rules (per evaluation: keyed by the objects, then the object). */
+const envCallCache = new WeakMap<object, WeakMap<object, EnvCallFindings>>();
+
+function envCalls(o: any, ctx: PolicyContext): EnvCallFindings {
+  let perObject = envCallCache.get(ctx.objects);
+  if (!perObject) envCallCache.set(ctx.objects, perObject = new WeakMap());
+  let found = perObject.get(o);
+  if (!found) perObject.set(o, found = computeEnvCalls(o, ctx));
+  return found;
+}
+
+function computeEnvCalls(o: any, ctx: PolicyContext): EnvCallFindings {
+  if (!runsPods(o)) return NO_CALLS;
   const containers = containersOf(podOf(o)!, ['initContainers', 'containers']);
   // Most pods set no env at all: then no model is needed (it is built once, on first need).
-  if (!containers.some((cv) => arr(cv.c.env).length > 0 || arr(cv.c.envFrom).length > 0)) return [];
+  if (!containers.some((cv) => arr(cv.c.env).length > 0 || arr(cv.c.envFrom).length > 0)) return NO_CALLS;
   const model = networkModelOf(ctx);
   const caller = model.endpointOf(o);
-  if (!caller || model.services.length === 0) return [];
+  if (!caller || model.services.length === 0) return NO_CALLS;
   let configMaps = configMapCache.get(ctx.objects);
   if (!configMaps) configMapCache.set(ctx.objects, configMaps = configMapsOf(ctx));
   const out: RuleViolation[] = [];
+  const missing: RuleViolation[] = [];
   const reported = new Set<string>();
   for (const cv of containers) {
     const env = resolveEnv(cv, caller.namespace, configMaps);
@@ -191,6 +214,15 @@ export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
         // A Service without selector, or whose pods are not in the output: nothing to check.
         // The workload's own Service: an address it advertises, not a call.
         if (backends.length === 0 || backends.includes(caller)) continue;
+        if (ref.port !== undefined && !ref.service.headless && ref.service.ports.length > 0 && !ref.service.ports.some((p) => p.port === ref.port)) {
+          const has = ref.service.ports.map((p) => p.port).join(', ');
+          missing.push({
+            path: e.path,
+            message: `env ${e.name} of ${cv.type === 'initContainers' ? 'init container' : 'container'} ${q(cv.name)} (from ${e.source}) names ${ref.address}, port ${ref.port} of Service ${ref.service.namespace}/${ref.service.name}, which has port${ref.service.ports.length > 1 ? 's' : ''} ${has} only: every call is refused`,
+            fix: `write the Service's port in the value (e.g. ${ref.service.name}:${ref.service.ports[0].port}), or give the Service port ${ref.port} (servicePort: ${ref.port})`,
+          });
+          continue;
+        }
         const ports = ref.port !== undefined ? [ref.port] : ref.service.ports.map((p) => p.port);
         for (const callee of backends) {
           const targets = ports.flatMap((p) => model.targetsOf(ref.service, p).filter((t) => t.workload === callee));
@@ -219,7 +251,7 @@ export function blockedCalls(o: any, ctx: PolicyContext): RuleViolation[] {
       }
     }
   }
-  return out;
+  return { blocked: out, missing };
 }
 
 /** Ports the API server listens on, as NetworkPolicies see it (the endpoint port behind the `kubernetes` Service). */
@@ -290,4 +322,25 @@ export const API_TOKEN_WITHOUT_ROUTE: PolicyRule = {
   },
 };
 
-export const CONNECTIVITY_RULES: PolicyRule[] = [BLOCKED_SERVICE_CALL, API_TOKEN_WITHOUT_ROUTE];
+/**
+ * Env values that name a Service of the output on a port the Service does not have (a URL
+ * without a port means the scheme's port, e.g. 80 for http): every call is refused at runtime.
+ * Found in the same pass as `blockedCalls`.
+ */
+export function missingServicePorts(o: any, ctx: PolicyContext): RuleViolation[] {
+  return envCalls(o, ctx).missing;
+}
+
+export const MISSING_SERVICE_PORT: PolicyRule = {
+  id: 'HARDENED-NET-012',
+  family: FAMILY,
+  title: 'Calls declared in env use a port the Service has',
+  severity: RuleSeverity.ERROR,
+  standards: ['cdk8s-hardened: defaults must not silently break the app'],
+  explanation: 'An env value that names a Service of the output on a port the Service does not have (a URL without a port means the scheme\'s port, 80 for http) is a call that is refused at runtime. '
+    + 'Since issue 13 a SecureApp\'s Service port is its container port unless servicePort says otherwise, so `http://api/...` no longer reaches an app that listens on 8080.',
+  fix: 'Write the Service\'s port in the value (`http://api:8080/...`), or give the Service that port (`servicePort: 80`).',
+  evaluate: (o, ctx) => missingServicePorts(o, ctx),
+};
+
+export const CONNECTIVITY_RULES: PolicyRule[] = [BLOCKED_SERVICE_CALL, API_TOKEN_WITHOUT_ROUTE, MISSING_SERVICE_PORT];

@@ -45,13 +45,17 @@ export const LIVENESS_PROBE = probeRule('HARDENED-PROBE-002', 'livenessProbe',
 export const PROBES_DIFFER = rule(PROBES, {
   id: 'HARDENED-PROBE-003',
   title: 'Liveness and readiness probes differ',
-  // A warning, not an error: a TCP socket cannot tell "alive" from "ready", so an app with only
-  // a port to probe (SecureApp's default HealthCheck.tcp()) has no honest second probe. kube-score
-  // rates this Critical; we report it on every synth and document how to clear it.
+  // Decision (issue 13): a warning, not an error, although kube-score rates it Critical. A TCP
+  // socket cannot tell "alive" from "ready", so an app with only a port to probe (SecureApp's
+  // default HealthCheck.tcp()) has no honest second probe, and dropping liveness (a hung process
+  // is never restarted) or faking a different one would be worse. The gate reports it on every
+  // synth; an app that has a health endpoint, a gRPC health service or a command gives liveness
+  // its own check (livenessPath, livenessService, livenessCommand); an app that has none says so
+  // with Policy.acknowledge(app, 'HARDENED-PROBE-003', reason). See docs/pod-spec.md, "Probes".
   severity: RuleSeverity.WARNING,
   standards: ['kube-score pod-probes-identical'],
-  explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load or while a dependency is down), which turns an overload into an outage.',
-  fix: 'Give the app a liveness check of its own that only tests that the process is alive, e.g. HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' })',
+  explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load or while a dependency is down), which turns an overload into an outage. A warning here (kube-score: critical) because an app with only a TCP port has no honest second check; acknowledge it with the reason when that is the case.',
+  fix: 'Give liveness a check of its own that only tests that the process is alive: HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' }), HealthCheck.grpc({ livenessService: \'liveness\' }) or HealthCheck.exec(cmd, { livenessCommand }); with only a TCP port, Policy.acknowledge(app, \'HARDENED-PROBE-003\', reason)',
   skipBatch: true,
   check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
     const a = obj(cv.c.readinessProbe);

@@ -1,0 +1,514 @@
+/**
+ * The pod and container fields of issue 13, through the one pod builder: env from references,
+ * labels and annotations, probes, scheduling knobs, mounts, identity, writable volumes. Each
+ * field: an assertion on the rendered field and a refusal of each bad value.
+ */
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  BatchJob, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, RolloutStrategy, SecureApp, SecureAppProps,
+  StatefulApp, StorageAccessMode, Subject, Worker,
+} from '../src';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../src/hardening/pod';
+import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
+
+const IMAGE = 'ghcr.io/acme/web:1.0.0';
+/** A pre-sealed value (the ciphertext shape `cdk8s-hardened seal` writes: RSA block length, RSA block, AES-GCM data). */
+function sealed(fill: number): string {
+  return Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(256 + 32, fill)]).toString('base64');
+}
+const SEALED = sealed(7);
+
+function chart(): Chart {
+  return new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+}
+
+function secrets(c: Chart, id = 'db', values: Record<string, string> = { DB_PASSWORD: SEALED, DB_USER: SEALED }) {
+  return new EncryptedConfig(c, id, { sealedValues: values });
+}
+
+function render(props: Partial<SecureAppProps> = {}, setup?: (c: Chart) => Partial<SecureAppProps>) {
+  const c = chart();
+  const extra = setup ? setup(c) : {};
+  const app = new SecureApp(c, 'web', { image: IMAGE, ...extra, ...props } as SecureAppProps);
+  const manifest = synth(c);
+  const deployment = one(manifest, 'Deployment');
+  return { chart: c, app, manifest, deployment, pod: podSpec(deployment), container: podSpec(deployment).containers[0] };
+}
+
+/** The message of the error `fn` throws (construct time or synth time). */
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}
+
+function expectRefused(fn: () => unknown, ...fragments: string[]) {
+  const message = errorOf(fn);
+  expect(message).toContain('shop/');
+  for (const f of fragments) expect(message).toContain(f);
+  expect(message).toContain('Fix:');
+}
+
+function app(props: Partial<SecureAppProps>, setup?: (c: Chart) => Partial<SecureAppProps>) {
+  return () => {
+    const c = chart();
+    const extra = setup ? setup(c) : {};
+    new SecureApp(c, 'web', { image: IMAGE, ...extra, ...props } as SecureAppProps);
+    return synth(c);
+  };
+}
+
+describe('envVariables: cdk8s-plus EnvValue', () => {
+  test('ConfigMap and Secret keys (optional or not), downward-API and resource fields, plain values', () => {
+    const { container } = render({}, c => {
+      const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: 'info' } });
+      const db = secrets(c);
+      const tls = kplus.Secret.fromSecretName(c, 'tls', 'operator-tls');
+      return {
+        envVariables: {
+          LOG_LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVEL', { optional: true }),
+          DATABASE_PASSWORD: db.envValue('DB_PASSWORD'),
+          DATABASE_USER: db.envValue('DB_USER', { optional: true }),
+          TLS_CA: kplus.EnvValue.fromSecretValue({ secret: tls, key: 'ca.crt' }, { optional: true }),
+          POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+          NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+          MEMORY_LIMIT: kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.MEMORY_LIMIT),
+          REGION: kplus.EnvValue.fromValue('eu-west-1'),
+        },
+      };
+    });
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
+    expect(env.LOG_LEVEL.valueFrom).toEqual({ configMapKeyRef: { name: expect.any(String), key: 'LOG_LEVEL', optional: true } });
+    expect(env.DATABASE_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: 'db', key: 'DB_PASSWORD' } });
+    expect(env.DATABASE_USER.valueFrom).toEqual({ secretKeyRef: { name: 'db', key: 'DB_USER', optional: true } });
+    expect(env.TLS_CA.valueFrom).toEqual({ secretKeyRef: { name: 'operator-tls', key: 'ca.crt', optional: true } });
+    expect(env.POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(env.NODE_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
+    expect(env.MEMORY_LIMIT.valueFrom).toEqual({ resourceFieldRef: { resource: 'limits.memory' } });
+    expect(env.REGION).toEqual({ name: 'REGION', value: 'eu-west-1' });
+  });
+
+  test('init containers and sidecars take envVariables and workingDir too', () => {
+    const { pod } = render({
+      initContainers: [{ name: 'setup', image: 'ghcr.io/acme/setup:1.0.0', workingDir: '/work', envVariables: { NS: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE) } }],
+      sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0', envVariables: { POD_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP) } }],
+    });
+    expect(pod.initContainers[0].env).toEqual([{ name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]);
+    expect(pod.initContainers[0].workingDir).toBe('/work');
+    expect(pod.containers[1].env).toEqual([{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }]);
+  });
+
+  test('config referenced by env rolls the pods when it changes', () => {
+    const checksum = (level: string) => render({}, c => {
+      const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: level } });
+      return { envVariables: { LOG_LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVEL') } };
+    }).deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(checksum('info')).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum('info')).toBe(checksum('info'));
+    expect(checksum('debug')).not.toBe(checksum('info'));
+    const sealedChecksum = (value: string) => render({}, c => ({ envVariables: { P: secrets(c, 'db', { DB_PASSWORD: value }).envValue('DB_PASSWORD') } }))
+      .deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(sealedChecksum(SEALED)).not.toBe(sealedChecksum(sealed(9)));
+  });
+
+  test('a plaintext secret through EnvValue.fromValue is refused like env, without showing it', () => {
+    const message = errorOf(app({ envVariables: { DB_PASSWORD: kplus.EnvValue.fromValue('hunter2-secret') } }));
+    expect(message).toContain('envVariables.DB_PASSWORD');
+    expect(message).toContain('<redacted>');
+    expect(message).not.toContain('hunter2');
+  });
+
+  test('bad names, non-EnvValues and a variable set twice are refused', () => {
+    expectRefused(app({ envVariables: { '1BAD': kplus.EnvValue.fromValue('x') } }), 'not a valid environment variable name');
+    expectRefused(app({ envVariables: { A: 'plain' as any } }), 'not a cdk8s-plus EnvValue');
+    expectRefused(app({ env: { A: 'x' }, envVariables: { A: kplus.EnvValue.fromValue('y') } }), 'set twice');
+  });
+
+  test('a key an EncryptedConfig lacks is refused, naming the keys it has (never values)', () => {
+    const c = chart();
+    const db = secrets(c);
+    const message = errorOf(() => db.envValue('DB_PASSWRD'));
+    expect(message).toContain('"DB_PASSWRD"');
+    expect(message).toContain('"DB_PASSWORD", "DB_USER"');
+    expect(message).not.toContain(SEALED.slice(0, 20));
+    expect(message).toContain('Fix:');
+  });
+
+  test('a key a ConfigMap of the app lacks is refused, naming the keys it has', () => {
+    expectRefused(app({}, c => {
+      const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: 'info' } });
+      return { envVariables: { LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVL') } };
+    }), 'envVariables.LEVEL', 'no key "LOG_LEVL"', 'it has "LOG_LEVEL"');
+    // A ConfigMap the cluster has: its keys are unknown, so nothing is refused.
+    expect(errorOf(app({}, c => ({ envVariables: { X: kplus.EnvValue.fromConfigMap(kplus.ConfigMap.fromConfigMapName(c, 'ext', 'external'), 'ANY') } })))).toBe('');
+  });
+});
+
+describe('ConfigAttachment.env: keys, renaming, optional', () => {
+  test('the old form still sets each key under its own name', () => {
+    const { container } = render({}, c => ({ config: [ConfigAttachment.env(secrets(c), { keys: ['DB_USER'] })] }));
+    expect(container.env).toEqual([{ name: 'DB_USER', valueFrom: { secretKeyRef: { name: 'db', key: 'DB_USER' } } }]);
+  });
+
+  test('variables rename keys; optional marks every reference', () => {
+    const { container } = render({}, c => ({ config: [ConfigAttachment.env(secrets(c), { keys: ['DB_USER'], variables: { PGPASSWORD: 'DB_PASSWORD' }, optional: true })] }));
+    expect(container.env).toEqual([
+      { name: 'DB_USER', valueFrom: { secretKeyRef: { name: 'db', key: 'DB_USER', optional: true } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'DB_PASSWORD', optional: true } } },
+    ]);
+    const all = render({}, c => ({ config: [ConfigAttachment.env(secrets(c), { optional: true })] })).container;
+    expect(all.envFrom).toEqual([{ secretRef: { name: 'db', optional: true } }]);
+  });
+
+  test('a misspelled key is refused at construct time (EncryptedConfig) or synth (ConfigMap), naming the keys', () => {
+    expectRefused(() => {
+      const c = chart();
+      new SecureApp(c, 'web', { image: IMAGE, config: [ConfigAttachment.env(secrets(c), { keys: ['DB_PASSWRD'] })] });
+    }, 'config[0]', '"DB_PASSWRD"', '"DB_PASSWORD", "DB_USER"');
+    expectRefused(app({}, c => ({ config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'settings', { data: { A: '1' } }), { variables: { B: 'b' } })] })), '"b"', 'it has "A"');
+  });
+
+  test('bad variable names and a variable set twice are refused', () => {
+    expectRefused(app({}, c => ({ config: [ConfigAttachment.env(secrets(c), { variables: { '9X': 'DB_USER' } })] })), 'not a valid environment variable name');
+    expectRefused(app({ env: { PGUSER: 'x' } }, c => ({ config: [ConfigAttachment.env(secrets(c), { variables: { PGUSER: 'DB_USER' } })] })), 'set twice');
+  });
+});
+
+describe('mounts: optional, items, objects the cluster has', () => {
+  test('an optional Secret the cluster gets later, one key at a chosen file name', () => {
+    const { pod, container, deployment } = render({}, c => ({
+      config: [ConfigAttachment.files(kplus.Secret.fromSecretName(c, 'tls', 'web-tls'), { mountPath: '/etc/tls', optional: true, items: { 'tls.crt': 'server.crt', 'tls.key': 'server.key' } })],
+    }));
+    expect(pod.volumes).toEqual([{ name: 'config-0', secret: { secretName: 'web-tls', defaultMode: 0o440, optional: true, items: [{ key: 'tls.crt', path: 'server.crt' }, { key: 'tls.key', path: 'server.key' }] } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'config-0', mountPath: '/etc/tls', readOnly: true }]);
+    // An object the cluster has is not hashed: its content is unknown.
+    expect(deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBeDefined();
+  });
+
+  test('a ConfigMap the cluster has, by name; a chart ConfigMap keeps its checksum', () => {
+    const { pod } = render({}, c => ({ config: [kplus.ConfigMap.fromConfigMapName(c, 'ca', 'kube-root-ca.crt'), new kplus.ConfigMap(c, 'settings', { data: { A: '1' } })] }));
+    expect(pod.volumes[0].configMap.name).toBe('kube-root-ca.crt');
+    const checksum = (v: string) => render({}, c => ({ config: [kplus.ConfigMap.fromConfigMapName(c, 'ca', 'kube-root-ca.crt'), new kplus.ConfigMap(c, 'settings', { data: { A: v } })] }))
+      .deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(checksum('1')).not.toBe(checksum('2'));
+  });
+
+  test('an items key the object lacks, a bad file name and a plaintext kplus Secret are refused', () => {
+    expectRefused(app({}, c => ({ config: [ConfigAttachment.files(secrets(c), { items: { DB_PASSWRD: 'password' } })] })), 'no key "DB_PASSWRD"');
+    expectRefused(app({}, c => ({ config: [ConfigAttachment.files(secrets(c), { items: { DB_USER: '../user' } })] })), 'relative file path');
+    expectRefused(app({}, c => ({ config: [ConfigAttachment.files(secrets(c), { optional: 'yes' as any })] })), 'must be true or false');
+    expectRefused(app({}, c => ({ config: [new kplus.Secret(c, 'plain', { stringData: { A: 'b' } })] })), 'not a ConfigMap or EncryptedConfig');
+  });
+});
+
+describe('labels, pod labels and annotations, component', () => {
+  test('labels go on every object; podLabels and podAnnotations on the pod template only; component is configurable', () => {
+    const { manifest, deployment } = render({
+      labels: { team: 'checkout' },
+      podLabels: { app: 'web', version: 'v2' },
+      podAnnotations: { 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'false' },
+      component: 'frontend',
+    });
+    for (const o of manifest) {
+      expect(o.metadata.labels.team).toBe('checkout');
+      expect(o.metadata.labels['app.kubernetes.io/component']).toBe('frontend');
+    }
+    const tpl = deployment.spec.template.metadata;
+    expect(tpl.labels).toMatchObject({ app: 'web', version: 'v2', team: 'checkout' });
+    expect(deployment.metadata.labels.app).toBeUndefined();
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': deployment.metadata.name });
+    expect(tpl.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'false' });
+    expect(one(manifest, 'Service').spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  });
+
+  test('each workload has its own default component', () => {
+    const c = chart();
+    new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/ok'], { livenessCommand: ['/alive'] }) });
+    new BatchJob(c, 'j', { image: IMAGE });
+    const m = synth(c);
+    expect(one(m, 'Deployment').metadata.labels['app.kubernetes.io/component']).toBe('worker');
+    expect(one(m, 'Job').metadata.labels['app.kubernetes.io/component']).toBe('job');
+    expect(render().deployment.metadata.labels['app.kubernetes.io/component']).toBe('server');
+  });
+
+  test('selector labels cannot be overridden; bad keys and values, reserved annotations are refused', () => {
+    expectRefused(app({ podLabels: { 'app.kubernetes.io/instance': 'other' } }), 'podLabels.app.kubernetes.io/instance', 'selectors and policies rely on it');
+    expectRefused(app({ labels: { 'app.kubernetes.io/component': 'x' } }), 'set `component` instead');
+    expectRefused(app({ podLabels: { 'bad key!': 'x' } }), 'not a valid label key');
+    expectRefused(app({ labels: { team: 'not a value' } }), 'not a valid label value');
+    expectRefused(app({ podAnnotations: { 'hardened.cdk8s.io/config-checksum': 'x' } }), 'belongs to Kubernetes or to this library');
+    expectRefused(app({ podAnnotations: { 'kubectl.kubernetes.io/default-container': 'x' } }), 'belongs to Kubernetes or to this library');
+    expectRefused(app({ podAnnotations: { 'prometheus.io/port': 9090 as any } }), 'must be strings');
+    expectRefused(app({ component: 'Front End' }), 'component');
+  });
+});
+
+describe('probes: gRPC, port, headers, initial delay, liveness period', () => {
+  test('HealthCheck.grpc on the main port, with distinct readiness and liveness services', () => {
+    const { container } = render({ ports: [{ name: 'grpc', port: 9000 }], healthCheck: HealthCheck.grpc({ service: 'ready', livenessService: 'liveness' }) });
+    expect(container.readinessProbe.grpc).toEqual({ port: 9000, service: 'ready' });
+    expect(container.livenessProbe.grpc).toEqual({ port: 9000, service: 'liveness' });
+  });
+
+  test('a probe on a port the app does not list is declared on the container only (not the Service)', () => {
+    const { container, manifest } = render({ ports: [{ name: 'grpc-tls', port: 8443 }], healthCheck: HealthCheck.http('/ready', { port: 8084, livenessPath: '/healthz' }) });
+    expect(container.ports).toEqual([
+      { name: 'grpc-tls', containerPort: 8443, protocol: 'TCP' },
+      { name: 'health-8084', containerPort: 8084, protocol: 'TCP' },
+    ]);
+    expect(container.readinessProbe.httpGet.port).toBe('health-8084');
+    expect(one(manifest, 'Service').spec.ports.map((p: any) => p.name)).toEqual(['grpc-tls']);
+    const listed = render({ ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9901 }], healthCheck: HealthCheck.tcp({ port: 9901 }) }).container;
+    expect(listed.readinessProbe.tcpSocket.port).toBe('admin');
+    expect(listed.ports).toHaveLength(2);
+  });
+
+  test('HTTP headers, initial delay and a liveness period of its own; the old default stays twice the period', () => {
+    const { container } = render({ healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz', headers: { Host: 'shop.example.com' }, initialDelay: Duration.seconds(10), livenessPeriod: Duration.seconds(30), period: Duration.seconds(5) }) });
+    expect(container.readinessProbe.httpGet.httpHeaders).toEqual([{ name: 'Host', value: 'shop.example.com' }]);
+    expect(container.readinessProbe.initialDelaySeconds).toBe(10);
+    expect(container.livenessProbe.initialDelaySeconds).toBe(10);
+    expect(container.readinessProbe.periodSeconds).toBe(5);
+    expect(container.livenessProbe.periodSeconds).toBe(30);
+    const plain = render({ healthCheck: HealthCheck.http('/ready', { periodSeconds: 4 }) }).container;
+    expect(plain.livenessProbe.periodSeconds).toBe(8);
+    expect(plain.readinessProbe.initialDelaySeconds).toBeUndefined();
+  });
+
+  test('a Worker may probe a health port it names', () => {
+    const c = chart();
+    new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { port: 8081, livenessPath: '/healthz' }) });
+    const container = podSpec(one(synth(c), 'Deployment')).containers[0];
+    expect(container.ports).toEqual([{ name: 'health-8081', containerPort: 8081, protocol: 'TCP' }]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health-8081', scheme: 'HTTP' });
+  });
+
+  test('bad probe values are refused', () => {
+    expectRefused(app({ healthCheck: HealthCheck.tcp({ port: 70000 }) }), 'healthCheck.port');
+    expectRefused(app({ ports: [{ name: 'dns', port: 5353, protocol: 'UDP' as any }], healthCheck: HealthCheck.tcp({ port: 5353 }) }), 'UDP or SCTP');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { headers: { 'Bad Header': 'x' } }) }), 'not an HTTP header');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { headers: { Host: 'a\nb' } }) }), 'not an HTTP header');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { period: Duration.seconds(5), periodSeconds: 5 }) }), 'both period and periodSeconds');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { livenessPeriod: Duration.seconds(0) }) }), 'livenessPeriod');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { initialDelay: Duration.hours(2) }) }), 'initialDelay');
+    expectRefused(app({ healthCheck: HealthCheck.grpc({ service: 3 as any }) }), 'service');
+    expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.grpc() }), 'a Worker serves no port');
+  });
+});
+
+describe('pod knobs', () => {
+  test('terminationGracePeriod, nodeSelector, tolerations, workingDir, imagePullSecrets render on the pod', () => {
+    const { pod, container } = render({
+      terminationGracePeriod: Duration.seconds(60),
+      nodeSelector: { 'kubernetes.io/arch': 'arm64' },
+      tolerations: [
+        { key: 'dedicated', value: 'web', effect: kplus.TaintEffect.NO_SCHEDULE },
+        { key: 'node.kubernetes.io/unreachable', effect: kplus.TaintEffect.NO_EXECUTE, tolerationSeconds: Duration.seconds(30) },
+      ],
+      workingDir: '/app',
+      imagePullSecrets: ['registry-credentials'],
+    });
+    expect(pod.terminationGracePeriodSeconds).toBe(60);
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64' });
+    expect(pod.tolerations).toEqual([
+      { key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
+    expect(container.workingDir).toBe('/app');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+  });
+
+  test('bad knob values are refused', () => {
+    expectRefused(app({ terminationGracePeriod: Duration.millis(1500) }), 'terminationGracePeriod', 'whole number of seconds');
+    expectRefused(app({ nodeSelector: { 'kubernetes.io/arch': 'arm 64' } }), 'nodeSelector');
+    expectRefused(app({ tolerations: [{ value: 'x' }] }), 'a value needs a key');
+    expectRefused(app({ tolerations: [{ key: 'k', effect: 'Sometimes' as any }] }), 'not a taint effect');
+    expectRefused(app({ tolerations: [{ key: 'k', effect: kplus.TaintEffect.NO_SCHEDULE, tolerationSeconds: Duration.seconds(5) }] }), 'only a NoExecute toleration');
+    expectRefused(app({ workingDir: 'app' }), 'workingDir', 'absolute path');
+    expectRefused(app({ imagePullSecrets: ['Registry_Creds'] }), 'imagePullSecrets[0]');
+    expectRefused(app({ imagePullSecrets: ['a', 'a'] }), 'listed twice');
+  });
+
+  test('rolloutStrategy: Recreate on Deployments; refused where it does not apply', () => {
+    expect(render({ rolloutStrategy: RolloutStrategy.RECREATE }).deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(render().deployment.spec.strategy.type).toBe('RollingUpdate');
+    const c = chart();
+    new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/ok'], { livenessCommand: ['/alive'] }), rolloutStrategy: RolloutStrategy.RECREATE });
+    expect(one(synth(c), 'Deployment').spec.strategy).toEqual({ type: 'Recreate' });
+    expectRefused(() => new StatefulApp(chart(), 'db', { image: IMAGE, rolloutStrategy: RolloutStrategy.RECREATE }), 'only a Deployment');
+    expectRefused(() => new BatchJob(chart(), 'j', { image: IMAGE, rolloutStrategy: RolloutStrategy.RECREATE }), 'only a Deployment');
+    expectRefused(app({ rolloutStrategy: 'Blue' as any }), 'not a rollout strategy');
+    expectRefused(app({ autoscaling: { enabled: false }, replicas: 1, rolloutStrategy: RolloutStrategy.ROLLING_UPDATE, storage: [{ mountPath: '/data', size: '1Gi', accessMode: StorageAccessMode.READ_WRITE_ONCE }] }), 'single-writer');
+  });
+
+  test('a shared ServiceAccount: one identity for several workloads, API token for all when a role is bound', () => {
+    const c = chart();
+    const v1 = new SecureApp(c, 'reviews-v1', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }) });
+    const v2 = new SecureApp(c, 'reviews-v2', { image: IMAGE, serviceAccount: v1.serviceAccount, healthCheck: HealthCheck.http('/ready', { livenessPath: '/healthz' }) });
+    expect(v2.serviceAccount).toBe(v1.serviceAccount);
+    new NamespaceRole(c, 'reader', { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }], subjects: [Subject.fromServiceAccount(v1.serviceAccount)] });
+    const m = synth(c);
+    expect(m.filter(o => o.kind === 'ServiceAccount')).toHaveLength(1);
+    const deployments = m.filter(o => o.kind === 'Deployment');
+    for (const d of deployments) {
+      expect(podSpec(d).serviceAccountName).toBe(v1.serviceAccount.name);
+      expect(podSpec(d).volumes.map((v: any) => v.name)).toContain('kube-api-access');
+    }
+  });
+
+  test('a ServiceAccount that is not a workload\'s, or of another namespace, is refused', () => {
+    const c = chart();
+    const sa = new kplus.ServiceAccount(c, 'sa');
+    expectRefused(() => new SecureApp(c, 'web', { image: IMAGE, serviceAccount: (sa as any).apiObject }), 'not the ServiceAccount of a workload of this library');
+    const a = Testing.app();
+    const other = new SecureApp(new Chart(a, 'other', { namespace: 'other' }), 'x', { image: IMAGE });
+    expectRefused(() => new SecureApp(new Chart(a, 'shop', { namespace: 'shop' }), 'web', { image: IMAGE, serviceAccount: other.serviceAccount }), 'its own namespace');
+  });
+});
+
+describe('identity: a uid below 10000 only with the image\'s reason', () => {
+  test('acknowledged: rendered, and the gate records the reason', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new StatefulApp(c, 'db', { image: IMAGE, runAsUser: 999, runAsGroup: 999, userIdReason: 'postgres image: data files owned by uid 999', healthCheck: HealthCheck.exec(['pg_isready'], { livenessCommand: ['/alive'] }) });
+    const sts = one(synth(c), 'StatefulSet');
+    expect(podSpec(sts).securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+    expect(sts.metadata.annotations['hardened.cdk8s.io/acknowledged']).toContain('HARDENED-CTR-002: runAsUser 999, runAsGroup 999: postgres image: data files owned by uid 999');
+  });
+
+  test('65534 (nobody) needs no reason; root, low ids without a reason, short reasons and needless reasons are refused', () => {
+    expect(render({ runAsUser: 65534, runAsGroup: 65534 }).pod.securityContext.runAsUser).toBe(65534);
+    expectRefused(app({ runAsUser: 1000 }), 'runAsUser', 'userIdReason');
+    expectRefused(app({ runAsUser: 0, userIdReason: 'the image wants root' }), 'runAsUser');
+    expectRefused(app({ runAsUser: 1000, userIdReason: 'needs' }), 'at least 10 characters');
+    expectRefused(app({ userIdReason: 'nothing to acknowledge here' }), 'nothing to acknowledge');
+  });
+});
+
+describe('writable volumes with their own sizes', () => {
+  test('per-path size limits beside writablePaths; the budget counts each size', () => {
+    const { pod, container } = render({
+      writablePaths: ['/tmp'],
+      writableVolumes: [{ path: '/opt/tools', sizeLimit: Size.mebibytes(256) }, { path: '/cache' }],
+      resources: { ephemeralStorage: { request: '512Mi', limit: '512Mi' } },
+      initContainers: [{ name: 'copy', image: 'ghcr.io/acme/tools:1.0.0', writableVolumes: [{ path: '/opt/tools', sizeLimit: Size.mebibytes(256) }], resources: { ephemeralStorage: { request: '300Mi', limit: '300Mi' } } }],
+    });
+    const sizes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v.emptyDir.sizeLimit]));
+    expect(sizes).toEqual({ 'writable-tmp': '64Mi', 'writable-opt-tools': '256Mi', 'writable-cache': '64Mi' });
+    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/opt/tools', '/cache']);
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'writable-opt-tools', mountPath: '/opt/tools' }]);
+  });
+
+  test('over the ephemeral-storage limit, a path twice, different sizes for one shared path and bad sizes are refused', () => {
+    expectRefused(app({ writableVolumes: [{ path: '/opt/tools', sizeLimit: Size.gibibytes(1) }] }), 'exceeds the ephemeral-storage limit', 'at least 1024Mi');
+    expectRefused(app({ writablePaths: ['/tmp'], writableVolumes: [{ path: '/tmp', sizeLimit: Size.mebibytes(8) }] }), 'listed twice');
+    expectRefused(app({ writableVolumes: [{ path: '/x', sizeLimit: Size.mebibytes(8) }], sidecars: [{ name: 's', image: 'ghcr.io/acme/s:1.0.0', writablePaths: ['/x'] }] }), 'same size limit');
+    expectRefused(app({ writableVolumes: [{ path: 'relative' }] }), 'writableVolumes[0].path');
+    expectRefused(app({ writableVolumes: [{ path: '/x', sizeLimit: '1Gi' as any }] }), 'not a Size');
+  });
+});
+
+test('every new field validates against the Kubernetes schemas', () => {
+  const c = chart();
+  const db = secrets(c);
+  const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: 'info' } });
+  new SecureApp(c, 'web', {
+    image: IMAGE,
+    ports: [{ name: 'grpc', port: 9000 }],
+    healthCheck: HealthCheck.grpc({ service: 'ready', livenessService: 'live', initialDelay: Duration.seconds(5) }),
+    envVariables: { LOG_LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVEL', { optional: true }), PW: db.envValue('DB_PASSWORD'), NODE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME) },
+    config: [ConfigAttachment.files(kplus.Secret.fromSecretName(c, 'tls', 'web-tls'), { optional: true, items: { 'tls.crt': 'server.crt' } }), ConfigAttachment.env(db, { variables: { PGUSER: 'DB_USER' }, optional: true })],
+    labels: { team: 'checkout' }, podLabels: { app: 'web', version: 'v1' }, podAnnotations: { 'prometheus.io/scrape': 'true' }, component: 'frontend',
+    terminationGracePeriod: Duration.seconds(45), nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', value: 'web', effect: kplus.TaintEffect.NO_SCHEDULE }],
+    workingDir: '/app', imagePullSecrets: ['registry'], rolloutStrategy: RolloutStrategy.RECREATE,
+    writableVolumes: [{ path: '/cache', sizeLimit: Size.mebibytes(128) }],
+  });
+  new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { port: 8081, livenessPath: '/healthz', headers: { Host: 'w' } }) });
+  expect(schemaErrors(synth(c))).toEqual([]);
+});
+
+describe('typed resources: kplus.Cpu and Size beside the strings', () => {
+  test('rendered as quantities', () => {
+    const { container, pod } = render({
+      resources: {
+        cpuResources: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+        memoryResources: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+        ephemeralStorageResources: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+      },
+      initContainers: [{ name: 'setup', image: 'ghcr.io/acme/setup:1.0.0', resources: { cpuResources: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(100) } } }],
+    });
+    expect(container.resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '512Mi' },
+    });
+    expect(pod.initContainers[0].resources.limits.cpu).toBe('100m');
+  });
+
+  test('both forms, an incomplete range, a wrong type and a limit below the request are refused', () => {
+    expectRefused(app({ resources: { cpu: { request: '1', limit: '1' }, cpuResources: { request: kplus.Cpu.units(1), limit: kplus.Cpu.units(1) } } }), 'both cpu and cpuResources');
+    expectRefused(app({ resources: { memoryResources: { limit: Size.mebibytes(256) } } }), 'memoryResources.request', 'needs a Size');
+    expectRefused(app({ resources: { memoryResources: { request: kplus.Cpu.units(1) as any, limit: Size.mebibytes(256) } } }), 'needs a Size');
+    expectRefused(app({ resources: { cpuResources: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(1) } } }), 'the limit is below the request');
+  });
+});
+
+test('every workload gets the pod-spec props through the one builder (StatefulApp, BatchJob, CronJob)', () => {
+  const c = chart();
+  const props = {
+    envVariables: { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+    podLabels: { app: 'x' }, podAnnotations: { 'example.com/owner': 'team' }, labels: { team: 'data' },
+    terminationGracePeriod: Duration.seconds(90), nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', value: 'data', effect: kplus.TaintEffect.NO_SCHEDULE }],
+    workingDir: '/srv', imagePullSecrets: ['registry'],
+    writableVolumes: [{ path: '/scratch', sizeLimit: Size.mebibytes(128) }],
+  };
+  new StatefulApp(c, 'db', { image: IMAGE, healthCheck: HealthCheck.exec(['/ready'], { livenessCommand: ['/alive'] }), ...props });
+  new BatchJob(c, 'job', { image: IMAGE, ...props });
+  new BatchJob(c, 'cron', { image: IMAGE, schedule: '0 3 * * *', ...props });
+  const m = synth(c);
+  for (const kind of ['StatefulSet', 'Job', 'CronJob']) {
+    const w = one(m, kind);
+    const tpl = w.spec.jobTemplate ? w.spec.jobTemplate.spec.template : w.spec.template;
+    expect(w.metadata.labels.team).toBe('data');
+    expect(tpl.metadata.labels.app).toBe('x');
+    expect(tpl.metadata.annotations['example.com/owner']).toBe('team');
+    const spec = tpl.spec;
+    expect(spec.terminationGracePeriodSeconds).toBe(90);
+    expect(spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(spec.tolerations[0].value).toBe('data');
+    expect(spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
+    expect(spec.containers[0].workingDir).toBe('/srv');
+    expect(spec.containers[0].env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(spec.volumes.find((v: any) => v.name === 'writable-scratch').emptyDir.sizeLimit).toBe('128Mi');
+  }
+  expect(schemaErrors(m)).toEqual([]);
+});
+
+test('a workload using the new props passes the policy gate', () => {
+  const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+  const pinned = 'ghcr.io/acme/web:1.0.0@sha256:' + 'a'.repeat(64);
+  const settings = new kplus.ConfigMap(c, 'settings', { data: { LOG_LEVEL: 'info' } });
+  const v1 = new SecureApp(c, 'reviews-v1', {
+    image: pinned,
+    ports: [{ name: 'grpc', port: 9080 }],
+    healthCheck: HealthCheck.grpc({ service: 'ready', livenessService: 'liveness', initialDelay: Duration.seconds(2) }),
+    envVariables: { LOG_LEVEL: kplus.EnvValue.fromConfigMap(settings, 'LOG_LEVEL'), NODE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME) },
+    config: [ConfigAttachment.files(kplus.Secret.fromSecretName(c, 'tls', 'reviews-tls'), { mountPath: '/etc/tls', optional: true, items: { 'tls.crt': 'server.crt' } })],
+    labels: { team: 'reviews' }, podLabels: { app: 'reviews', version: 'v1' }, podAnnotations: { 'sidecar.istio.io/inject': 'true' },
+    terminationGracePeriod: Duration.seconds(45), nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', value: 'shop', effect: kplus.TaintEffect.NO_SCHEDULE }], imagePullSecrets: ['registry'],
+    runAsUser: 1000, runAsGroup: 1000, userIdReason: 'vendor image: files owned by uid 1000',
+    writableVolumes: [{ path: '/cache', sizeLimit: Size.mebibytes(128) }],
+  });
+  new SecureApp(c, 'reviews-v2', {
+    image: pinned, serviceAccount: v1.serviceAccount, podLabels: { app: 'reviews', version: 'v2' },
+    healthCheck: HealthCheck.http('/ready', { port: 8084, livenessPath: '/healthz', headers: { 'X-Probe': 'kubelet' } }),
+  });
+  const m = synth(c);
+  expect(m.filter(o => o.kind === 'Deployment')).toHaveLength(2);
+  expect(schemaErrors(m)).toEqual([]);
+});
