@@ -605,7 +605,7 @@ export class HardenedPod {
   private checkWritableBudget(prefix: string, writable: ResolvedWritable[], limitBytes: number): void {
     const total = writable.reduce((sum, w) => sum + w.bytes, 0);
     if (total > limitBytes) {
-      throw propError(this.scope, `${prefix}writablePaths`, writable.map(w => `${w.path} (${w.sizeLimit})`),
+      throw propError(this.scope, `${prefix}writablePaths/writableVolumes`, writable.map(w => `${w.path} (${w.sizeLimit})`),
         `${Math.ceil(total / 2 ** 20)}Mi of emptyDir exceeds the ${prefix ? 'container\'s ' : ''}ephemeral-storage limit (${Math.floor(limitBytes / 2 ** 20)}Mi), so the kubelet would evict the pod before the volumes fill`,
         `raise ${prefix}resources.ephemeralStorage.limit to at least ${Math.ceil(total / 2 ** 20)}Mi, lower the size limits, or use fewer paths`);
     }
