@@ -51,7 +51,9 @@ const SECRET_ASSIGNMENT = /^\s*["']?[\w.-]*(passw(or)?d|passwd|secret|api[-_]?ke
 export function secretInConfig(key: string, value: string): string | undefined {
   if (PRIVATE_KEY_VALUE.test(value)) return 'a PEM private key';
   if (urlHasRealPassword(value)) return 'a URL with a password';
-  if (value.trim() && !value.includes('\n') && SENSITIVE_ENV_NAME.test(key) && !isPlaceholder(value)) return `a literal value under the secret-like key ${JSON.stringify(key)}`;
+  // One line, give or take the newline a YAML block scalar (`key: |`) ends with.
+  const single = value.trim();
+  if (single && !single.includes('\n') && SENSITIVE_ENV_NAME.test(key) && !isPlaceholder(single)) return `a literal value under the secret-like key ${JSON.stringify(key)}`;
   const m = SECRET_ASSIGNMENT.exec(value);
   if (m && !/^(\$|\{\{|<|\*+$|""|''|null$|none$|true$|false$|~$)/i.test(m[3]) && !/_?(file|path|ref|env|name|url|endpoint|length|min|max|ttl|timeout)["']?\s*[:=]/i.test(m[0])) {
     return `a ${m[1].toLowerCase()} setting with a literal value`;
