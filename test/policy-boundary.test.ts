@@ -130,6 +130,17 @@ describe('check reads YAML as kubectl (go-yaml v2) does, where a js-yaml or YAML
     expect(binding.roleRef.name).toBe('view');
     expect(uid.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65535, runAsGroup: 65536 });
   });
+  test('a UTF-16 file (with its byte-order mark) is read, as go-yaml reads it', () => {
+    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  hostPID: true\n  containers: [{ name: app, image: "nginx:1.27.3" }]\n`;
+    const be = Buffer.from(pod('utf16-be'), 'utf16le');
+    be.swap16();
+    fs.writeFileSync(path.join(tmp, 'le.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(pod('utf16-le'), 'utf16le')]));
+    fs.writeFileSync(path.join(tmp, 'be.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    const r = viaCheck(tmp);
+    expect(r.code).toBe(1);
+    expect(r.found.filter((f) => f.ruleId === 'HARDENED-PSS-001').map((f) => f.name).sort()).toEqual(['utf16-be', 'utf16-le']);
+  });
   test('an anchor whose value contains itself is refused (exit 2), as kubectl refuses it', () => {
     const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
     fs.writeFileSync(path.join(tmp, 'cycle.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: &a\n  x: *a\n');

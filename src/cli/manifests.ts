@@ -296,7 +296,7 @@ export class ManifestReader {
       this.files.push(shown);
       let text: string;
       try {
-        text = fs.readFileSync(f, 'utf8');
+        text = decode(fs.readFileSync(f));
       } catch (e) {
         throw new InputError(`${shown}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
@@ -308,7 +308,7 @@ export class ManifestReader {
 
   private textOf(file: string): string {
     if (file === '-') return this.stdin ?? '';
-    if (this.lastText?.file !== file) this.lastText = { file, text: fs.readFileSync(file, 'utf8') };
+    if (this.lastText?.file !== file) this.lastText = { file, text: decode(fs.readFileSync(file)) };
     return this.lastText.text;
   }
 
@@ -380,6 +380,20 @@ class Loaded implements LoadedObject {
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 const tooLarge = (target: string, bytes: number) => new InputError(`${target}: more than the ${mib(MAX_INPUT_BYTES)} check reads at once (${bytes > MAX_INPUT_BYTES * 4 ? 'far more' : mib(bytes)}); check the files in smaller sets`);
 
+/**
+ * The text of a file as go-yaml reads it: UTF-16 (little or big endian) when it starts with that
+ * byte-order mark, else UTF-8 (a UTF-8 byte-order mark is dropped later).
+ */
+function decode(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const le = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    le.swap16();
+    return le.toString('utf16le');
+  }
+  return bytes.toString('utf8');
+}
+
 /** Files under `dir` as `kubectl apply -f dir -R` reads them. */
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -428,5 +442,5 @@ function readStdin(): string {
     if (total > MAX_INPUT_BYTES) throw tooLarge('standard input', total);
     parts.push(Buffer.from(buf.subarray(0, n)));
   }
-  return Buffer.concat(parts).toString('utf8');
+  return decode(Buffer.concat(parts));
 }
