@@ -130,6 +130,13 @@ describe('check reads YAML as kubectl (go-yaml v2) does, where a js-yaml or YAML
     expect(binding.roleRef.name).toBe('view');
     expect(uid.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65535, runAsGroup: 65536 });
   });
+  test('a quoted key that looks like the reader\'s merge marker is an ordinary key', () => {
+    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
+    const keys = Array.from({ length: 4 }, (_, i) => `"\\0<<${i}": { privileged: false }`).join(', ');
+    fs.writeFileSync(path.join(tmp, 'forged.yaml'), `apiVersion: v1\nkind: Pod\nmetadata: { name: forged }\nspec:\n  containers:\n    - name: app\n      image: "nginx:1.27.3"\n      securityContext: { privileged: true, ${keys} }\n`);
+    const r = viaCheck(tmp);
+    expect(r.found.filter((f) => f.ruleId === 'HARDENED-PSS-002').map((f) => f.name)).toEqual(['forged']);
+  });
   test('a UTF-16 file (with its byte-order mark) is read, as go-yaml reads it', () => {
     const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
     const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  hostPID: true\n  containers: [{ name: app, image: "nginx:1.27.3" }]\n`;

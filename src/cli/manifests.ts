@@ -16,6 +16,7 @@
  *   input is refused (exit 2, one line) past MAX_INPUT_BYTES in total, MAX_OBJECTS objects, or
  *   MAX_DOCUMENT_BYTES for one document (the API server stores at most 1.5 MiB per object).
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
@@ -106,7 +107,8 @@ const BINARY_11 = new jsyaml.Type('tag:yaml.org,2002:binary', {
  * lets whichever comes later win. So `<<` is read as an ordinary key (a unique marker, in its place)
  * and `applyMerges` applies it as kubectl does.
  */
-const MERGE_KEY = '\u0000<<';
+// A marker no document can spell: a quoted key "\0<<0" in the YAML must stay an ordinary key.
+const MERGE_KEY = `\u0000<<${randomBytes(12).toString('hex')}:`;
 let mergeKeys = 0;
 const MERGE_AS_KEY = new jsyaml.Type('tag:cdk8s-hardened,merge-key', { kind: 'scalar', resolve: (data: string | null) => data === '<<', construct: () => `${MERGE_KEY}${mergeKeys++}` });
 const NO_MERGE = new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: () => false });
