@@ -102,3 +102,57 @@ test('a List in the synth gate: an acknowledgement is recorded on the item it ap
   expect(JSON.parse(out).acknowledged.map((f: any) => `${f.kind}/${f.name}`)).toEqual(['Secret/listed-secret']);
   expect(text).toContain(`${ACK_ANNOTATION}: "HARDENED-SEC-001: fixture secret of the boundary tests"`);
 });
+
+describe('check reads YAML as kubectl (go-yaml v2) does, where a js-yaml or YAML 1.2 reader differs', () => {
+  // check only: the synth gate checks what cdk8s's own YAML reader produced, and writes exactly that.
+  const dir = path.join(__dirname, 'fixtures', 'check', 'kubectl-yaml');
+  test('every non-compliant object is flagged with its rules (exit 1)', () => {
+    const expected = marked(path.join(dir, 'bad.yaml'), EXPECT);
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const r = viaCheck(path.join(dir, 'bad.yaml'));
+    expect(r.code).toBe(1);
+    const missing = expected.flatMap((m) => m.rules.filter((rule) => !hits(r.found, m, rule)).map((rule) => `${rule} ${m.kind}/${m.name}`));
+    expect(missing).toEqual([]);
+  });
+  test('the compliant objects are not flagged for those rules', () => {
+    const clean = marked(path.join(dir, 'good.yaml'), CLEAN);
+    expect(clean.length).toBeGreaterThanOrEqual(3);
+    const r = viaCheck(path.join(dir, 'good.yaml'));
+    const wrong = clean.flatMap((m) => m.rules.filter((rule) => hits(r.found, m, rule)).map((rule) => `${rule} ${m.kind}/${m.name}`));
+    expect(wrong).toEqual([]);
+  });
+  test('values read as kubectl reads them: merge order, !!binary, Go integers, no base 60', () => {
+    const reader = new ManifestReader();
+    reader.read(path.join(dir, 'good.yaml'));
+    const [pod, binding, uid] = reader.objects.map((o) => o.json);
+    expect(pod.spec.hostPID).toBe(false);
+    expect(pod.spec.containers[0].securityContext).toEqual({ privileged: false });
+    expect(binding.roleRef.name).toBe('view');
+    expect(uid.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65535, runAsGroup: 65536 });
+  });
+  test('a quoted key that looks like the reader\'s merge marker is an ordinary key', () => {
+    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
+    const keys = Array.from({ length: 4 }, (_, i) => `"\\0<<${i}": { privileged: false }`).join(', ');
+    fs.writeFileSync(path.join(tmp, 'forged.yaml'), `apiVersion: v1\nkind: Pod\nmetadata: { name: forged }\nspec:\n  containers:\n    - name: app\n      image: "nginx:1.27.3"\n      securityContext: { privileged: true, ${keys} }\n`);
+    const r = viaCheck(tmp);
+    expect(r.found.filter((f) => f.ruleId === 'HARDENED-PSS-002').map((f) => f.name)).toEqual(['forged']);
+  });
+  test('a UTF-16 file (with its byte-order mark) is read, as go-yaml reads it', () => {
+    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  hostPID: true\n  containers: [{ name: app, image: "nginx:1.27.3" }]\n`;
+    const be = Buffer.from(pod('utf16-be'), 'utf16le');
+    be.swap16();
+    fs.writeFileSync(path.join(tmp, 'le.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(pod('utf16-le'), 'utf16le')]));
+    fs.writeFileSync(path.join(tmp, 'be.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    const r = viaCheck(tmp);
+    expect(r.code).toBe(1);
+    expect(r.found.filter((f) => f.ruleId === 'HARDENED-PSS-001').map((f) => f.name).sort()).toEqual(['utf16-be', 'utf16-le']);
+  });
+  test('an anchor whose value contains itself is refused (exit 2), as kubectl refuses it', () => {
+    const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'kubectl-yaml-'));
+    fs.writeFileSync(path.join(tmp, 'cycle.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: &a\n  x: *a\n');
+    let err = '';
+    expect(check([tmp], { write: () => undefined }, { write: (s: string) => { err += s; } })).toBe(2);
+    expect(err).toContain('contains itself');
+  });
+});

@@ -205,6 +205,50 @@ describe('changes after a check are checked', () => {
   });
 });
 
+describe('a chart whose toJson() returns objects of its own', () => {
+  /** A chart subclass that appends a raw manifest in toJson() (a pattern for pasting JSON in). */
+  class Appending extends Chart {
+    public toJson(): any[] {
+      return [...super.toJson(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pasted' }, data: { evil: 'yes' } }];
+    }
+  }
+  /** A chart subclass that rewrites the checked objects on the way out. */
+  class Rewriting extends Chart {
+    public toJson(): any[] {
+      return super.toJson().map((o: any) => ({ ...o, data: { ...o.data, evil: 'yes' } }));
+    }
+  }
+  test.each(LAYOUTS.map((l) => [YamlOutputType[l], l] as const))('fails the synth and writes nothing (%s)', (_name, yamlOutputType) => {
+    for (const Kind of [Appending, Rewriting]) {
+      const outdir = tmp();
+      const app = new App({ outdir, yamlOutputType });
+      const { pack } = spy();
+      const chart = new HardenedChart(app, 'shop', { policyPacks: [pack], printWarnings: false });
+      const inner = new Kind(chart, 'inner');
+      new ApiObject(inner, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' } });
+      if (yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE) {
+        // This layout writes each ApiObject's own JSON, never the chart's toJson().
+        app.synth();
+        expect(written(outdir).join('\n')).not.toContain('evil');
+      } else {
+        expect(() => app.synth()).toThrow(/shop\/inner: the chart's toJson\(\) returned an object the policy gates did not check/);
+        expect(tree(outdir)).toEqual({});
+      }
+      expect(() => app.synthYaml()).toThrow(/did not check/);
+    }
+  });
+  test('a chart subclass that only passes the checked objects through still synthesizes', () => {
+    class PassThrough extends Chart {
+      public toJson(): any[] { return super.toJson(); }
+    }
+    const app = new App({ outdir: tmp() });
+    const { pack } = spy();
+    const chart = new HardenedChart(app, 'shop', { policyPacks: [pack], printWarnings: false });
+    new ApiObject(new PassThrough(chart, 'inner'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' } });
+    expect(app.synthYaml()).toContain('name: cm');
+  });
+});
+
 describe('nothing escapes by nesting', () => {
   test('a nested HardenedChart with a custom pack of no real rules does not take objects out of the outer gate', () => {
     const app = new App({ outdir: tmp() });

@@ -6,14 +6,17 @@
  *   extensions); symbolic links to directories are not followed (as filepath.Walk). `-` is
  *   standard input.
  * - YAML 1.1, as kubectl's decoder (go-yaml v2) reads it: `yes`/`no`/`on`/`off`/`y`/`n` (any
- *   case kubectl accepts) are booleans, `<<` merge keys are applied, `0755` is octal,
- *   timestamps stay strings. JSON is YAML.
+ *   case kubectl accepts) are booleans, `<<` merge keys are applied in document order (a key
+ *   after the merge wins, a key before it is overwritten), numbers follow Go's syntax (`0755` and
+ *   `0o755` are octal, `1:20` is a string), `!!binary` is the decoded string, timestamps stay
+ *   strings, an anchor that contains itself is refused. JSON is YAML.
  * - Every object with an `items` array is a list: kubectl creates each item (recursively).
  * - Memory: documents are parsed one at a time with a light parser that keeps only the values;
  *   the positions of a finding are found afterwards by parsing that one document again. The
  *   input is refused (exit 2, one line) past MAX_INPUT_BYTES in total, MAX_OBJECTS objects, or
  *   MAX_DOCUMENT_BYTES for one document (the API server stores at most 1.5 MiB per object).
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
@@ -62,7 +65,112 @@ const BOOL_11 = new jsyaml.Type('tag:yaml.org,2002:bool', {
 });
 /** Timestamps stay strings (kubectl hands them to the API server as strings). */
 const NO_TIMESTAMP = new jsyaml.Type('tag:yaml.org,2002:timestamp', { kind: 'scalar', resolve: () => false });
-const SCHEMA = new jsyaml.Schema({ include: [jsyaml.DEFAULT_SAFE_SCHEMA], implicit: [BOOL_11, NO_TIMESTAMP] });
+/**
+ * Numbers as go-yaml v2 resolves a plain scalar: underscores removed, then Go's
+ * `strconv.ParseInt(s, 0, 64)` (`0x`, `0o`, `0b` in either case, a leading `0` for octal), else a
+ * decimal float. No base-60 (`1:20` is a string), and `0o0` and `0B1` are numbers.
+ */
+const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const goNumberText = (data: string | null): string | undefined => (data !== null && /^[-+.0-9]/.test(data) ? data.replace(/_/g, '') : undefined);
+const INT_11 = new jsyaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => GO_INT.test(goNumberText(data) ?? ''),
+  construct: (data: string) => {
+    const t = goNumberText(data)!;
+    const sign = t[0] === '-' ? -1 : 1;
+    const u = t.replace(/^[-+]/, '');
+    const radix = /^0[xX]/.test(u) ? 16 : /^0[oO]/.test(u) ? 8 : /^0[bB]/.test(u) ? 2 : /^0[0-7]/.test(u) ? 8 : 10;
+    const digits = radix === 10 || (radix === 8 && !/^0[oO]/.test(u)) ? u : u.slice(2);
+    return sign * parseInt(digits, radix);
+  },
+  predicate: (o: unknown) => typeof o === 'number' && Number.isInteger(o),
+  represent: (o: number) => String(o),
+});
+const INF_NAN = ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN'];
+const FLOAT_11 = new jsyaml.Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (INF_NAN.includes(data) || GO_FLOAT.test(goNumberText(data) ?? '')),
+  construct: (data: string) => (INF_NAN.includes(data) ? (data.includes('nan') || data.includes('NaN') || data.includes('NAN') ? NaN : data[0] === '-' ? -Infinity : Infinity) : Number(goNumberText(data))),
+  predicate: (o: unknown) => typeof o === 'number',
+  represent: (o: number) => String(o),
+});
+/** `!!binary` is a string for kubectl (go-yaml v2 decodes the base64 into a string). */
+const BINARY_11 = new jsyaml.Type('tag:yaml.org,2002:binary', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && /^[A-Za-z0-9+/=\s]*$/.test(data) && Buffer.from(data.replace(/\s/g, ''), 'base64').toString('base64').replace(/=+$/, '') === data.replace(/[\s=]/g, ''),
+  construct: (data: string) => Buffer.from(data.replace(/\s/g, ''), 'base64').toString('utf8'),
+  predicate: () => false,
+});
+/**
+ * Merge keys: js-yaml lets a key written before `<<` win over the merged one, go-yaml v2 (kubectl)
+ * lets whichever comes later win. So `<<` is read as an ordinary key (a unique marker, in its place)
+ * and `applyMerges` applies it as kubectl does.
+ */
+// A marker no document can spell: a quoted key "\0<<0" in the YAML must stay an ordinary key.
+const MERGE_KEY = `\u0000<<${randomBytes(12).toString('hex')}:`;
+let mergeKeys = 0;
+const MERGE_AS_KEY = new jsyaml.Type('tag:cdk8s-hardened,merge-key', { kind: 'scalar', resolve: (data: string | null) => data === '<<', construct: () => `${MERGE_KEY}${mergeKeys++}` });
+const NO_MERGE = new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: () => false });
+const SCHEMA = new jsyaml.Schema({ include: [jsyaml.DEFAULT_SAFE_SCHEMA], implicit: [BOOL_11, INT_11, FLOAT_11, NO_TIMESTAMP, NO_MERGE, MERGE_AS_KEY], explicit: [BINARY_11] } as any);
+
+const isMergeKey = (k: string) => k.startsWith(MERGE_KEY);
+const INTEGER_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * Applies `<<` merge keys as go-yaml v2 does: mapping entries are set in document order, a merge
+ * sets every key of its mapping (of a sequence of mappings, the last first, so earlier ones win),
+ * overwriting keys set before it. Refuses what kubectl refuses: a value that contains itself, and
+ * a merge of anything but mappings.
+ */
+function applyMerges(root: unknown): unknown {
+  const done = new Map<object, unknown>();
+  const active = new Set<object>();
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') return isMergeKey(v) ? '<<' : v;
+    if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v;
+    if (done.has(v)) return done.get(v);
+    if (active.has(v)) throw new Error('a YAML anchor\'s value contains itself (kubectl refuses it)');
+    active.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = visit(v[i]);
+      out = v;
+    } else {
+      const keys = Object.keys(v);
+      if (!keys.some(isMergeKey)) {
+        for (const k of keys) (v as any)[k] = visit((v as any)[k]);
+        out = v;
+      } else {
+        const merged: Record<string, unknown> = {};
+        const set = (k: string, value: unknown) => {
+          Object.defineProperty(merged, k, { value, enumerable: true, writable: true, configurable: true });
+        };
+        for (const k of keys) {
+          if (!isMergeKey(k)) {
+            set(k, visit((v as any)[k]));
+            continue;
+          }
+          const source = visit((v as any)[k]);
+          const sources = Array.isArray(source) ? [...source].reverse() : [source];
+          for (const m of sources) {
+            if (m === null || typeof m !== 'object' || Array.isArray(m) || Buffer.isBuffer(m)) throw new Error('a "<<" merge key needs a mapping or a sequence of mappings');
+            for (const [mk, mv] of Object.entries(m)) {
+              // JavaScript orders integer keys first, so their place relative to "<<" is lost.
+              if (INTEGER_KEY.test(mk) && keys.includes(mk)) throw new Error(`the key ${JSON.stringify(mk)} is both written and merged with "<<" in one mapping; write it once`);
+              set(mk, mv);
+            }
+          }
+        }
+        out = merged;
+      }
+    }
+    active.delete(v);
+    done.set(v, out);
+    return out;
+  };
+  return visit(root);
+}
 
 /** A document of a YAML stream: its text, and where it starts. */
 interface Chunk {
@@ -190,7 +298,7 @@ export class ManifestReader {
       this.files.push(shown);
       let text: string;
       try {
-        text = fs.readFileSync(f, 'utf8');
+        text = decode(fs.readFileSync(f));
       } catch (e) {
         throw new InputError(`${shown}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
@@ -202,7 +310,7 @@ export class ManifestReader {
 
   private textOf(file: string): string {
     if (file === '-') return this.stdin ?? '';
-    if (this.lastText?.file !== file) this.lastText = { file, text: fs.readFileSync(file, 'utf8') };
+    if (this.lastText?.file !== file) this.lastText = { file, text: decode(fs.readFileSync(file)) };
     return this.lastText.text;
   }
 
@@ -216,6 +324,7 @@ export class ManifestReader {
       const docs: unknown[] = [];
       try {
         jsyaml.loadAll(body.slice(chunk.start, chunk.end), (d) => docs.push(d), { schema: SCHEMA, filename: display, json: false });
+        for (let i = 0; i < docs.length; i++) docs[i] = applyMerges(docs[i]);
       } catch (e) {
         const mark = (e as { mark?: { line: number; column: number } }).mark;
         const reason = (e as { reason?: string }).reason ?? (e as Error).message.split('\n')[0];
@@ -273,6 +382,20 @@ class Loaded implements LoadedObject {
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 const tooLarge = (target: string, bytes: number) => new InputError(`${target}: more than the ${mib(MAX_INPUT_BYTES)} check reads at once (${bytes > MAX_INPUT_BYTES * 4 ? 'far more' : mib(bytes)}); check the files in smaller sets`);
 
+/**
+ * The text of a file as go-yaml reads it: UTF-16 (little or big endian) when it starts with that
+ * byte-order mark, else UTF-8 (a UTF-8 byte-order mark is dropped later).
+ */
+function decode(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const le = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    le.swap16();
+    return le.toString('utf16le');
+  }
+  return bytes.toString('utf8');
+}
+
 /** Files under `dir` as `kubectl apply -f dir -R` reads them. */
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -321,5 +444,5 @@ function readStdin(): string {
     if (total > MAX_INPUT_BYTES) throw tooLarge('standard input', total);
     parts.push(Buffer.from(buf.subarray(0, n)));
   }
-  return Buffer.concat(parts).toString('utf8');
+  return decode(Buffer.concat(parts));
 }

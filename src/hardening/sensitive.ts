@@ -51,10 +51,30 @@ const SECRET_ASSIGNMENT = /^\s*["']?[\w.-]*(passw(or)?d|passwd|secret|api[-_]?ke
 export function secretInConfig(key: string, value: string): string | undefined {
   if (PRIVATE_KEY_VALUE.test(value)) return 'a PEM private key';
   if (urlHasRealPassword(value)) return 'a URL with a password';
-  if (value.trim() && !value.includes('\n') && SENSITIVE_ENV_NAME.test(key) && !isPlaceholder(value)) return `a literal value under the secret-like key ${JSON.stringify(key)}`;
+  // One line, give or take the newline a YAML block scalar (`key: |`) ends with.
+  const single = value.trim();
+  if (single && !single.includes('\n') && SENSITIVE_ENV_NAME.test(key) && !isPlaceholder(single)) return `a literal value under the secret-like key ${JSON.stringify(key)}`;
   const m = SECRET_ASSIGNMENT.exec(value);
   if (m && !/^(\$|\{\{|<|\*+$|""|''|null$|none$|true$|false$|~$)/i.test(m[3]) && !/_?(file|path|ref|env|name|url|endpoint|length|min|max|ttl|timeout)["']?\s*[:=]/i.test(m[0])) {
     return `a ${m[1].toLowerCase()} setting with a literal value`;
   }
   return undefined;
+}
+
+/** Option names that point at a secret rather than hold one (`--token-file`, `--secret-name`). */
+const REFERENCE_OPTION = /[-_.](file|path|dir|ref|env|name|names|url|endpoint|length|min|max|ttl|timeout|header)$/i;
+
+/**
+ * Why a command-line argument holds a secret, or undefined: a private key, a URL with a password,
+ * or a secret-named option with a literal value (`--db-password=hunter2`, or `--db-password`
+ * followed by `hunter2` as `next`). Arguments are in the manifest and in every process listing.
+ */
+export function secretInArgument(arg: string, next?: string): string | undefined {
+  if (PRIVATE_KEY_VALUE.test(arg)) return 'a PEM private key';
+  if (urlHasRealPassword(arg)) return 'a URL with a password';
+  const m = /^--?([A-Za-z0-9][\w.-]*)(?:=(.*))?$/s.exec(arg);
+  if (!m || !SENSITIVE_ENV_NAME.test(m[1]) || REFERENCE_OPTION.test(m[1])) return undefined;
+  const value = m[2] ?? (next !== undefined && !next.startsWith('-') ? next : undefined);
+  if (value === undefined || !value.trim() || isPlaceholder(value) || /^\$\(?[A-Za-z_][A-Za-z0-9_]*\)?$/.test(value.trim()) || value.startsWith('/')) return undefined;
+  return `the option ${JSON.stringify(`--${m[1]}`)} with a literal value`;
 }

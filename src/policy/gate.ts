@@ -138,10 +138,42 @@ class Session {
   /** Objects that had a `toJson` of their own before the session (restored, not deleted, after it). */
   private readonly ownToJson = new Map<ApiObject, PropertyDescriptor>();
   private readonly checked = new Set<ApiObject>();
+  /** The JSON of every object the gates checked, as rendered: what a chart may return to be written. */
+  private readonly checkedJson = new WeakSet<object>();
+  /** Charts under a gate, with their own `toJson` (if any) to restore after the session. */
+  private readonly charts = new Map<Chart, PropertyDescriptor | undefined>();
   private outcomes?: Map<PolicyGate, GateOutcome>;
 
   constructor(public readonly root: IConstruct) {
-    for (const c of root.node.findAll()) if (ApiObject.isApiObject(c)) this.install(c);
+    for (const c of root.node.findAll()) {
+      if (ApiObject.isApiObject(c)) this.install(c);
+      else if (Chart.isChart(c) && gatesOver(root, c).length) this.installChart(c);
+    }
+  }
+
+  /**
+   * Makes `chart.toJson()` refuse to return anything but the objects the gates checked: cdk8s
+   * writes what a chart's `toJson()` returns, and a Chart subclass can override it to append or
+   * rewrite objects after the check.
+   */
+  private installChart(chart: Chart): void {
+    const original = chart.toJson;
+    this.charts.set(chart, Object.getOwnPropertyDescriptor(chart, 'toJson'));
+    Object.defineProperty(chart, 'toJson', {
+      configurable: true,
+      writable: true,
+      enumerable: false,
+      value: () => {
+        const out = original.call(chart);
+        for (const json of Object.values(out ?? {})) {
+          if (!this.outcomes || !isMap(json) || !this.checkedJson.has(json)) {
+            const what = isMap(json) ? `${String(json.kind)} ${JSON.stringify(String(json.metadata?.name ?? ''))}` : JSON.stringify(json);
+            throw new Error(`${chart.node.path}: the chart's toJson() returned an object the policy gates did not check (${what}); add it to the chart as an ApiObject (or with Include) instead of returning it from toJson()`);
+          }
+        }
+        return out;
+      },
+    });
   }
 
   /** Makes `o.toJson()` answer with this session's rendering. */
@@ -173,6 +205,10 @@ class Session {
   }
 
   public end(): void {
+    for (const [chart, own] of this.charts) {
+      if (own) Object.defineProperty(chart, 'toJson', own);
+      else delete (chart as any).toJson;
+    }
     for (const o of this.originals.keys()) {
       const own = this.ownToJson.get(o);
       if (own) Object.defineProperty(o, 'toJson', own);
@@ -235,6 +271,7 @@ class Session {
         let json: any;
         try {
           json = this.render(c);
+          if (isMap(json)) this.checkedJson.add(json);
         } catch (e) {
           renderErrors.push(`${c.node.path}: cannot render the object to check it: ${(e as Error).message}`);
           continue;

@@ -7,7 +7,7 @@
  * strictness); relaxations (more allowed sysctls or SELinux types, Windows and user-namespace
  * exemptions) apply only from the version that introduced them.
  */
-import { atLeast, containerLabel, containersOf, ContainerView, isMap, obj, arr, podsOf, PodView, q } from '../k8s';
+import { apiGroup, atLeast, containerLabel, containersOf, ContainerView, isMap, obj, arr, podsOf, PodView, q } from '../k8s';
 import { PolicyContext, PolicyRule, RuleSeverity, RuleViolation, PathSegment } from '../model';
 
 const FAMILY = 'Pod Security Standards';
@@ -396,9 +396,53 @@ export const PROC_MOUNT_RESTRICTED = podRule({
   check: procMountCheck,
 });
 
+/**
+ * The baseline's host and privilege fields anywhere outside a pod spec: custom resources whose
+ * controllers build pods from fragments (Argo Workflows `container`/`script`, Tekton `steps`,
+ * operators' `hostNetwork`, `volumes` and container overrides without an `image`) carry them
+ * where no pod spec is found by shape.
+ */
+function hostAccessFragments(o: any): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  const podSpecs = new Set<object>(podsOf(o).map((p) => p.spec));
+  const seen = new Set<object>();
+  const walk = (node: any, at: PathSegment[], depth: number) => {
+    if (node === null || typeof node !== 'object' || depth > 100 || seen.has(node) || podSpecs.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      node.forEach((x, i) => walk(x, [...at, i], depth + 1));
+      return;
+    }
+    for (const f of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
+      if (node[f] === true) out.push({ path: [...at, f], message: `${f}=true: the pods built from this object share the node's ${f === 'hostNetwork' ? 'network' : f.slice(4)} namespace` });
+    }
+    if (isMap(node.hostPath)) out.push({ path: [...at, 'hostPath'], message: `a hostPath volume ${q(node.hostPath.path ?? '')}: the pods built from this object mount the node's file system` });
+    if (node.hostPort != null && Number(node.hostPort) !== 0 && node.containerPort !== undefined) out.push({ path: [...at, 'hostPort'], message: `hostPort ${node.hostPort}: the pods built from this object open a port on the node` });
+    const s = isMap(node.securityContext) ? node.securityContext : undefined;
+    if (s?.privileged === true) out.push({ path: [...at, 'securityContext', 'privileged'], message: 'securityContext.privileged=true: a container built from this object is root on the node' });
+    const added = arr(obj(s?.capabilities).add).map((c) => String(c).toUpperCase().replace(/^CAP_/, '')).filter((c) => !CAPS_BASELINE.has(c));
+    if (added.length) out.push({ path: [...at, 'securityContext', 'capabilities', 'add'], message: `adds the capabilities ${added.join(', ')} to a container built from this object` });
+    for (const [k, v] of Object.entries(node)) if (v !== null && typeof v === 'object') walk(v, [...at, k], depth + 1);
+  };
+  for (const [k, v] of Object.entries(obj(o))) if (k !== 'metadata' && k !== 'status' && v !== null && typeof v === 'object') walk(v, [k], 1);
+  return out;
+}
+
+export const HOST_ACCESS_FRAGMENTS: PolicyRule = {
+  id: 'HARDENED-PSS-013',
+  family: FAMILY,
+  title: 'No host access or privilege in pod fragments of custom resources',
+  severity: RuleSeverity.ERROR,
+  standards: ['PSS baseline: Host Namespaces, Privileged Containers, Capabilities, HostPath Volumes, Host Ports (in the pods a controller creates)', 'NSA/CISA Kubernetes Hardening Guide: pod security'],
+  explanation: 'Workflow engines and operators create pods from fragments of their custom resources (a container without a full pod spec, a list of steps, a hostNetwork or volumes field): a privileged container, host namespace, hostPath volume or host port there gives the created pods the node, although no pod spec appears in the manifest.',
+  fix: 'Remove the field from the custom resource; if the controller really needs host access, acknowledge HARDENED-PSS-013 on that object with the reason.',
+  // Core objects have their own rules (a PersistentVolume's hostPath is HARDENED-PV-001).
+  evaluate: (o) => (isMap(o) && apiGroup(o.apiVersion) !== '' ? hostAccessFragments(o) : []),
+};
+
 export const POD_SECURITY_RULES: PolicyRule[] = [
   HOST_NAMESPACES, PRIVILEGED, CAPABILITIES_BASELINE, HOST_PATH_VOLUMES, HOST_PORTS, APPARMOR, SELINUX, PROC_MOUNT,
-  SECCOMP_BASELINE, SYSCTLS_RULE, WINDOWS_HOST_PROCESS, HOST_PROBES,
+  SECCOMP_BASELINE, SYSCTLS_RULE, WINDOWS_HOST_PROCESS, HOST_PROBES, HOST_ACCESS_FRAGMENTS,
   RESTRICTED_VOLUMES, ALLOW_PRIVILEGE_ESCALATION, RUN_AS_NON_ROOT, RUN_AS_USER, SECCOMP_RESTRICTED, CAPABILITIES_RESTRICTED, PROC_MOUNT_RESTRICTED,
 ];
 export const PSS_BASELINE_IDS = POD_SECURITY_RULES.filter((r) => /-0\d\d$/.test(r.id)).map((r) => r.id);

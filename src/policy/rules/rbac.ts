@@ -199,14 +199,19 @@ export const BROAD_CLUSTER_ROLE_BINDING = {
   title: 'No binding to the built-in admin or edit ClusterRoles, or to a ClusterRole the output does not define',
   severity: RuleSeverity.ERROR,
   standards: ['Kubernetes docs: RBAC user-facing roles (admin, edit)', 'Kubernetes RBAC good practices: least privilege', 'CIS 5.1'],
-  explanation: 'admin and edit grant Secrets, pods/exec and workload creation in the namespace; a ClusterRole that is not in the manifests grants whatever the cluster says it does today, which no review of this output can see (and aggregated ClusterRoles grow).',
+  explanation: 'admin and edit grant Secrets, pods/exec and workload creation in the namespace; a ClusterRole that is not in the manifests, or one in them with an aggregationRule, grants whatever the cluster says it does today, which no review of this output can see (and aggregated ClusterRoles grow).',
   fix: 'Bind a Role (NamespaceRole) with the permissions the subject needs, defined in the same output.',
   evaluate: (o: any, ctx) => {
     if (!isBinding(o)) return [];
     const ref = obj(o.roleRef);
     if (ref.kind !== 'ClusterRole' || typeof ref.name !== 'string' || ref.name === 'cluster-admin' || KNOWN_SAFE_CLUSTER_ROLES.includes(ref.name)) return [];
     if (BROAD_BUILTIN[ref.name]) return [{ path: ['roleRef', 'name'], message: `${o.kind} binds the built-in ClusterRole ${q(ref.name)}: ${BROAD_BUILTIN[ref.name]}` }];
-    return boundRole(o, ctx._index.roles) ? [] : [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole ${q(ref.name)}, which the output does not define, so its grants cannot be checked` }];
+    const role = boundRole(o, ctx._index.roles);
+    if (!role) return [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole ${q(ref.name)}, which the output does not define, so its grants cannot be checked` }];
+    // An aggregated ClusterRole's rules are filled in by the cluster from every ClusterRole its
+    // selectors match (e.g. the labels that build admin and edit): the output cannot show them.
+    return arr(obj(role.aggregationRule).clusterRoleSelectors).length
+      ? [{ path: ['roleRef', 'name'], message: `${o.kind} binds ClusterRole ${q(ref.name)}, which aggregates the rules of the cluster's ClusterRoles its selectors match, so its grants cannot be checked` }] : [];
   },
 } satisfies PolicyRule;
 

@@ -1,7 +1,7 @@
 /* Secrets: no plaintext Secret objects, no literal secrets in environment variables. */
 import { arr, containerLabel, containersOf, isKind, obj, podsOf } from '../k8s';
 import { PolicyRule, RuleSeverity } from '../model';
-import { isSensitiveEnv, secretInConfig } from '../../hardening/sensitive';
+import { isSensitiveEnv, secretInArgument, secretInConfig } from '../../hardening/sensitive';
 import { checkSealedValue } from '../../sealing/seal';
 
 const FAMILY = 'Secrets';
@@ -90,4 +90,22 @@ export const CONFIGMAP_SECRET: PolicyRule = {
   },
 };
 
-export const SECRET_RULES: PolicyRule[] = [PLAINTEXT_SECRET, LITERAL_ENV_SECRET, SEALED_CIPHERTEXT, TOKEN_SECRET, CONFIGMAP_SECRET];
+export const ARGUMENT_SECRET: PolicyRule = {
+  id: 'HARDENED-SEC-006',
+  family: FAMILY,
+  title: 'No literal secrets in container command or args',
+  severity: RuleSeverity.ERROR,
+  standards: ['Kubernetes docs: Good practices for Kubernetes Secrets', 'NSA/CISA Kubernetes Hardening Guide: secrets', 'CIS 5.4.1 (secrets as files, not literals)'],
+  explanation: 'A password, token or key on the command line is plaintext in the manifest, readable by anyone who can read the workload, and visible in every process listing of the node.',
+  fix: 'Mount the value from an EncryptedConfig as a file and pass its path (`--password-file=/config/db/password`), or use `$(VAR)` with the variable taken from a Secret (valueFrom.secretKeyRef).',
+  evaluate: (o) => podsOf(o).flatMap((pod) => containersOf(pod).flatMap((cv) => (['command', 'args'] as const).flatMap((field) => {
+    const list = arr(cv.c[field]);
+    return list.flatMap((a, i) => {
+      if (typeof a !== 'string') return [];
+      const why = secretInArgument(a, typeof list[i + 1] === 'string' ? list[i + 1] : undefined);
+      return why ? [{ path: [...cv.path, field, i], message: `${containerLabel(cv)} ${field}[${i}] holds ${why}` }] : [];
+    });
+  }))),
+};
+
+export const SECRET_RULES: PolicyRule[] = [PLAINTEXT_SECRET, LITERAL_ENV_SECRET, SEALED_CIPHERTEXT, TOKEN_SECRET, CONFIGMAP_SECRET, ARGUMENT_SECRET];
