@@ -24,6 +24,8 @@ import {
   scopeAnnotations,
 } from '../sealing/seal';
 import { sameCopies } from '../hardening/single-copy';
+import { bool, enumOf, instanceOf, isPlainObject, labelMap, mapOf, oneOf, optional, refine, secret, str, StringFormat, struct, validateProps } from '../hardening/props';
+import { isLabelKey } from '../hardening/validation';
 
 /** apiVersion and kind of the Bitnami sealed-secrets custom resource. */
 const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
@@ -154,6 +156,27 @@ export interface EncryptedConfigProps {
   readonly immutable?: boolean;
 }
 
+/** Runtime schema of EncryptedConfigProps (type, range and format of every prop; values are never shown). */
+const ENCRYPTED_CONFIG_SCHEMA = struct({
+  name: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  namespace: optional(str(StringFormat.DNS_LABEL)),
+  certificate: optional(instanceOf(SealingCertificate, 'SealingCertificate', 'use SealingCertificate.fromFile(path) or SealingCertificate.fromPem(pem)')),
+  scope: optional(enumOf(SealingScope, 'SealingScope')),
+  values: optional(secret(mapOf(str()))),
+  binaryValues: optional(secret(mapOf(oneOf(str(), instanceOfBytes(), 'base64 text or bytes (a Uint8Array or Buffer)')))),
+  sealedValues: optional(secret(mapOf(str()))),
+  type: optional(refine(instanceOf(SecretType, 'SecretType', 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("...")'),
+    (t: SecretType, p) => (typeof t.value === 'string' && /^[-._a-zA-Z0-9/]{1,253}$/.test(t.value) ? undefined
+      : { prop: p, value: isPlainObject(t.value) ? '<object>' : String(t.value), problem: 'is not a Secret type (a string such as "Opaque" or "example.com/my-type")', fix: 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("example.com/my-type")' }))),
+  labels: optional(labelMap()),
+  annotations: optional(mapOf(str(), isLabelKey, 'an annotation key (an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and ".")')),
+  immutable: optional(bool),
+}, 'EncryptedConfigProps');
+
+function instanceOfBytes() {
+  return instanceOf(Uint8Array, 'Uint8Array', 'give the bytes as a Uint8Array or Buffer, or as base64 text');
+}
+
 /**
  * A Bitnami `SealedSecret` (bitnami.com/v1alpha1): encrypted config that the sealed-secrets
  * controller turns into a Secret of the same name and namespace. Plaintext never reaches the
@@ -181,6 +204,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
 
   constructor(scope: Construct, id: string, props: EncryptedConfigProps = {}) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, ENCRYPTED_CONFIG_SCHEMA, props, { namespaceProp: 'namespace' });
     this.scope = props.scope ?? SealingScope.STRICT;
     if (!Object.values(SealingScope).includes(this.scope)) {
       throw propError(this, 'scope', this.scope, 'is not a sealing scope', 'use SealingScope.STRICT, NAMESPACE_WIDE or CLUSTER_WIDE');

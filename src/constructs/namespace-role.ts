@@ -13,6 +13,7 @@ import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/vali
 import { visibleLength } from '../policy/acknowledgements';
 import { Policy } from '../policy/policy';
 import { sameCopies } from '../hardening/single-copy';
+import { arrayOf, instanceOf, optional, str, StringFormat, struct, validateProps } from '../hardening/props';
 
 /**
  * One permission of a NamespaceRole: `verbs` on `resources` of `apiGroups`, optionally only on
@@ -234,6 +235,24 @@ const RULE_KEYS = new Set(['apiGroups', 'resources', 'verbs', 'resourceNames']);
 const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+const NAMES = arrayOf(str(StringFormat.NON_EMPTY, 253));
+/** Runtime schema of RoleRule. */
+const ROLE_RULE_SCHEMA = struct({
+  apiGroups: arrayOf(str(StringFormat.ANY, 253)),
+  resources: NAMES,
+  verbs: NAMES,
+  resourceNames: optional(NAMES),
+}, 'RoleRule');
+
+/** Runtime schema of NamespaceRoleProps (type, range and format of every prop). */
+const NAMESPACE_ROLE_SCHEMA = struct({
+  rules: arrayOf(ROLE_RULE_SCHEMA),
+  subjects: arrayOf(instanceOf(Subject, 'Subject', 'use Subject.fromApp(app), Subject.fromServiceAccount(sa), Subject.group(name) or Subject.user(name)')),
+  namespace: optional(str(StringFormat.DNS_LABEL)),
+  name: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  acknowledge: optional(arrayOf(struct({ ruleId: str(StringFormat.NON_EMPTY, 253), reason: str(StringFormat.NON_EMPTY, 4096) }, 'RoleAcknowledgement'))),
+}, 'NamespaceRoleProps');
+
 /**
  * Least-privilege RBAC in one namespace: a Role and a RoleBinding, never a ClusterRole or
  * ClusterRoleBinding. Wildcards, escalate/bind/impersonate, nonResourceURLs, cluster-scoped
@@ -255,6 +274,7 @@ export class NamespaceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: NamespaceRoleProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, NAMESPACE_ROLE_SCHEMA, props, { namespaceProp: 'namespace' });
     if (!props || typeof props !== 'object') {
       throw propError(this, 'props', props, 'rules and subjects are required', 'pass { rules: [...], subjects: [...] }');
     }

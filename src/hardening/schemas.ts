@@ -1,0 +1,170 @@
+/*
+ * Runtime schemas of the props shared by several constructs and of the nested option structs
+ * (see props.ts for the schema language). Each construct's own schema lives next to its props
+ * interface and spreads these fields; a prop added to an interface gets its entry here (shared)
+ * or in the construct's schema (its own).
+ */
+import { HealthCheck } from './health-check';
+import { NetworkPeer, NetworkProtocol } from './network';
+import { ServiceType } from './ports';
+import {
+  arrayOf, bool, construct, enumOf, Fields, instanceOf, int, labelMap, mapOf, optional, str, StringFormat, struct, withMethods,
+} from './props';
+import { StorageAccessMode } from './storage';
+import { WorkloadClass } from './workload-class';
+
+/** A TCP/UDP port number. */
+export const PORT = int(1, 65535);
+
+const PEER_FIX = 'use NetworkPeer.pods(...), NetworkPeer.namespace(...), NetworkPeer.ipBlock(...) or another NetworkPeer factory';
+/** A `NetworkPeer` (NetworkPeer-typed props: ingressFrom, egressTo). */
+export const NETWORK_PEER = instanceOf(NetworkPeer, 'NetworkPeer', PEER_FIX);
+/** An `INetworkPeer`: a NetworkPeer, a workload of this library or a SharedService. */
+export const INETWORK_PEER = withMethods(['toNetworkPeer'], 'a network peer (INetworkPeer)', `${PEER_FIX}, or pass a workload of this library`);
+
+/** A HealthCheck. */
+export const HEALTH_CHECK = instanceOf(HealthCheck, 'HealthCheck', 'use HealthCheck.http(...), HealthCheck.tcp(), HealthCheck.grpc(...) or HealthCheck.exec(...)');
+
+/** `ResourceRange`: a request and a limit. */
+export const RESOURCE_RANGE = struct({
+  request: str(StringFormat.QUANTITY),
+  limit: str(StringFormat.QUANTITY),
+}, 'a ResourceRange { request, limit }');
+
+/** `ContainerResources`. */
+export const CONTAINER_RESOURCES = struct({
+  cpu: optional(RESOURCE_RANGE),
+  memory: optional(RESOURCE_RANGE),
+  ephemeralStorage: optional(RESOURCE_RANGE),
+}, 'ContainerResources');
+
+const STRINGS = arrayOf(str());
+const ENV = mapOf(str(), (k) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k), 'an environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)');
+const PATHS = arrayOf(str(StringFormat.ABSOLUTE_PATH, 4096));
+
+/** `ContainerOptions` (initContainers, sidecars). */
+export const CONTAINER_OPTIONS = struct({
+  name: str(StringFormat.DNS_LABEL),
+  image: str(StringFormat.NON_EMPTY, 4096),
+  command: optional(STRINGS),
+  args: optional(STRINGS),
+  env: optional(ENV),
+  resources: optional(CONTAINER_RESOURCES),
+  writablePaths: optional(PATHS),
+  healthCheck: optional(HEALTH_CHECK),
+  mountApiToken: optional(bool),
+}, 'ContainerOptions');
+
+/** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
+export const WORKLOAD_FIELDS: Fields = {
+  image: str(StringFormat.NON_EMPTY, 4096),
+  name: optional(str(StringFormat.DNS_LABEL)),
+  command: optional(STRINGS),
+  args: optional(STRINGS),
+  env: optional(ENV),
+  config: optional(arrayOf(construct('a ConfigMap, an EncryptedConfig or a ConfigAttachment', 'attach a kplus.ConfigMap, an EncryptedConfig or ConfigAttachment.env(...)/files(...)'))),
+  resources: optional(CONTAINER_RESOURCES),
+  writablePaths: optional(PATHS),
+  writablePathSizeLimit: optional(str(StringFormat.QUANTITY)),
+  workloadClass: optional(instanceOf(WorkloadClass, 'WorkloadClass', 'use WorkloadClass.CRITICAL, STANDARD or BATCH')),
+  priorityClassName: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  runAsUser: optional(int(10000, 2147483647)),
+  runAsGroup: optional(int(10000, 2147483647)),
+  egressTo: optional(arrayOf(NETWORK_PEER)),
+  initContainers: optional(arrayOf(CONTAINER_OPTIONS)),
+  sidecars: optional(arrayOf(CONTAINER_OPTIONS)),
+  nativeSidecars: optional(bool),
+};
+
+/** `AutoscalingOptions`. */
+export const AUTOSCALING_OPTIONS = struct({
+  enabled: optional(bool),
+  minReplicas: optional(int(1, 10000)),
+  maxReplicas: optional(int(1, 10000)),
+  cpuTargetUtilizationPercent: optional(int(1, 100)),
+  memoryTargetUtilizationPercent: optional(int(1, 100)),
+  scaleDownStabilizationSeconds: optional(int(0, 3600)),
+}, 'AutoscalingOptions');
+
+/** `WorkloadPort`. */
+export const WORKLOAD_PORT = struct({
+  name: str(StringFormat.DNS_LABEL, 15),
+  port: PORT,
+  servicePort: optional(PORT),
+  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
+  appProtocol: optional(str(StringFormat.NON_EMPTY, 253)),
+  ingressFrom: optional(arrayOf(NETWORK_PEER)),
+}, 'WorkloadPort');
+
+
+/** `ExternalAccess`. */
+export const EXTERNAL_ACCESS = struct({
+  reason: str(StringFormat.NON_EMPTY),
+  clientRanges: arrayOf(str(StringFormat.NON_EMPTY, 64)),
+}, 'ExternalAccess');
+
+/** `StorageVolume`. */
+export const STORAGE_VOLUME = struct({
+  mountPath: str(StringFormat.ABSOLUTE_PATH, 4096),
+  size: str(StringFormat.QUANTITY),
+  storageClassName: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  accessMode: optional(enumOf(StorageAccessMode, 'StorageAccessMode')),
+  name: optional(str(StringFormat.DNS_LABEL)),
+}, 'StorageVolume');
+
+
+/** `MetricsOptions`. */
+export const METRICS_OPTIONS = struct({
+  port: PORT,
+  path: optional(str(StringFormat.ABSOLUTE_PATH, 1024)),
+  scraper: INETWORK_PEER,
+  monitorLabels: optional(labelMap()),
+}, 'MetricsOptions');
+
+/** The fields of the serving workloads' ports (SecureApp, StatefulApp). */
+export const SERVING_FIELDS: Fields = {
+  port: optional(PORT),
+  servicePort: optional(PORT),
+  ports: optional(arrayOf(WORKLOAD_PORT)),
+  serviceType: optional(enumOf(ServiceType, 'ServiceType')),
+  externalAccess: optional(EXTERNAL_ACCESS),
+  healthCheck: optional(HEALTH_CHECK),
+  replicas: optional(int(0, 10000)),
+  storage: optional(arrayOf(STORAGE_VOLUME)),
+  ingressFrom: optional(arrayOf(NETWORK_PEER)),
+  metrics: optional(METRICS_OPTIONS),
+};
+
+/** `ConnectionOptions` (connections.allowTo / allowFrom). */
+export const CONNECTION_OPTIONS = struct({
+  port: optional(PORT),
+  portName: optional(str(StringFormat.DNS_LABEL, 15)),
+}, 'ConnectionOptions');
+
+/** `IngressExposureOptions`. */
+export const INGRESS_EXPOSURE_OPTIONS = struct({
+  host: str(StringFormat.NON_EMPTY, 253),
+  path: optional(str(StringFormat.NON_EMPTY, 1024)),
+  className: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  tlsSecretName: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  controller: INETWORK_PEER,
+}, 'IngressExposureOptions');
+
+/** `HttpRouteExposureOptions`. */
+export const HTTP_ROUTE_EXPOSURE_OPTIONS = struct({
+  gateway: struct({
+    name: str(StringFormat.DNS_SUBDOMAIN),
+    namespace: optional(str(StringFormat.DNS_LABEL)),
+    sectionName: optional(str(StringFormat.NON_EMPTY, 253)),
+  }, 'GatewayReference'),
+  hostnames: arrayOf(str(StringFormat.NON_EMPTY, 253)),
+  path: optional(str(StringFormat.NON_EMPTY, 1024)),
+  controller: INETWORK_PEER,
+}, 'HttpRouteExposureOptions');
+
+/** `ApiTokenOptions`. */
+export const API_TOKEN_OPTIONS = struct({
+  expirationSeconds: optional(int(600, 2 ** 32)),
+  audience: optional(str(StringFormat.NON_EMPTY)),
+}, 'ApiTokenOptions');
+
