@@ -10,7 +10,7 @@ import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
 import { isDuration, sameCopies } from '../hardening/single-copy';
-import { arrayOf, bool, duration, enumOf, instanceOf, int, optional, str, StringFormat, struct, validateProps } from '../hardening/props';
+import { arrayOf, bool, duration, enumOf, instanceOf, int, optional, str, struct, validateProps } from '../hardening/props';
 import { WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What the kubelet does when the job's container fails. `Always` is not allowed for Jobs. */
@@ -212,8 +212,8 @@ const ONE_YEAR = 365 * 24 * 3600;
 /** Runtime schema of BatchJobProps (type, range and format of every prop). */
 const BATCH_JOB_SCHEMA = struct({
   ...WORKLOAD_FIELDS,
-  schedule: optional(str(StringFormat.NON_EMPTY, 256)),
-  timeZone: optional(str(StringFormat.NON_EMPTY, 256)),
+  schedule: optional(str()),
+  timeZone: optional(str()),
   concurrencyPolicy: optional(enumOf(ConcurrencyPolicy, 'ConcurrencyPolicy')),
   startingDeadline: optional(duration()),
   successfulJobsHistoryLimit: optional(int(0, 100)),
@@ -222,7 +222,7 @@ const BATCH_JOB_SCHEMA = struct({
   backoffLimit: optional(int(0, 1000)),
   activeDeadline: optional(duration()),
   ttlAfterFinished: optional(duration()),
-  restartPolicy: optional(enumOf(JobRestartPolicy, 'JobRestartPolicy')),
+  restartPolicy: optional(str()), // the values are checked below
   parallelism: optional(int(1, 100000)),
   completions: optional(int(1, 100000)),
   completionMode: optional(enumOf(CompletionMode, 'CompletionMode')),

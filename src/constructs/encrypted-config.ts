@@ -24,7 +24,7 @@ import {
   scopeAnnotations,
 } from '../sealing/seal';
 import { sameCopies } from '../hardening/single-copy';
-import { bool, enumOf, instanceOf, isPlainObject, labelMap, mapOf, oneOf, optional, refine, secret, str, StringFormat, struct, validateProps } from '../hardening/props';
+import { anything, bool, instanceOf, isPlainObject, labelMap, mapOf, optional, refine, secret, str, struct, validateProps } from '../hardening/props';
 import { isLabelKey } from '../hardening/validation';
 
 /** apiVersion and kind of the Bitnami sealed-secrets custom resource. */
@@ -158,13 +158,14 @@ export interface EncryptedConfigProps {
 
 /** Runtime schema of EncryptedConfigProps (type, range and format of every prop; values are never shown). */
 const ENCRYPTED_CONFIG_SCHEMA = struct({
-  name: optional(str(StringFormat.DNS_SUBDOMAIN)),
-  namespace: optional(str(StringFormat.DNS_LABEL)),
+  name: optional(str()),
+  namespace: optional(str()),
   certificate: optional(instanceOf(SealingCertificate, 'SealingCertificate', 'use SealingCertificate.fromFile(path) or SealingCertificate.fromPem(pem)')),
-  scope: optional(enumOf(SealingScope, 'SealingScope')),
-  values: optional(secret(mapOf(str()))),
-  binaryValues: optional(secret(mapOf(oneOf(str(), instanceOfBytes(), 'base64 text or bytes (a Uint8Array or Buffer)')))),
-  sealedValues: optional(secret(mapOf(str()))),
+  scope: optional(anything), // checked below
+  // Each value's type is checked with the value kind's own fix, without showing it (below).
+  values: optional(secret(mapOf(anything))),
+  binaryValues: optional(secret(mapOf(anything))),
+  sealedValues: optional(secret(mapOf(anything))),
   type: optional(refine(instanceOf(SecretType, 'SecretType', 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("...")'),
     (t: SecretType, p) => (typeof t.value === 'string' && /^[-._a-zA-Z0-9/]{1,253}$/.test(t.value) ? undefined
       : { prop: p, value: isPlainObject(t.value) ? '<object>' : String(t.value), problem: 'is not a Secret type (a string such as "Opaque" or "example.com/my-type")', fix: 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("example.com/my-type")' }))),
@@ -172,10 +173,6 @@ const ENCRYPTED_CONFIG_SCHEMA = struct({
   annotations: optional(mapOf(str(), isLabelKey, 'an annotation key (an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and ".")')),
   immutable: optional(bool),
 }, 'EncryptedConfigProps');
-
-function instanceOfBytes() {
-  return instanceOf(Uint8Array, 'Uint8Array', 'give the bytes as a Uint8Array or Buffer, or as base64 text');
-}
 
 /**
  * A Bitnami `SealedSecret` (bitnami.com/v1alpha1): encrypted config that the sealed-secrets

@@ -7,7 +7,7 @@ import { checkDnsLabel, parseQuantity } from '../hardening/validation';
 import { PolicyReport } from '../policy/engine';
 import { PolicyGate } from '../policy/gate';
 import { sameCopies } from '../hardening/single-copy';
-import { arrayOf, bool, instanceOf, labelMap, mapOf, optional, str, StringFormat, struct, validatePropsBefore } from '../hardening/props';
+import { arrayOf, bool, instanceOf, labelMap, mapOf, optional, str, struct, validatePropsBefore } from '../hardening/props';
 import { PolicyPack } from '../policy/registry';
 
 /** Defaults, minimums and maximums for every container in the namespace (a LimitRange). */
@@ -52,14 +52,14 @@ export interface HardenedChartProps extends ChartProps {
 
 const HARDENED_CHART = Symbol.for('cdk8s-hardened.HardenedChart');
 
-const RESOURCE_MAP = mapOf(str(StringFormat.NON_EMPTY, 64));
+const RESOURCE_MAP = mapOf(str());
 /** Runtime schema of HardenedChartProps (type, range and format of every prop). */
 const HARDENED_CHART_SCHEMA = struct({
-  namespace: optional(str(StringFormat.DNS_LABEL)),
+  namespace: optional(str()),
   labels: optional(labelMap()),
   disableResourceNameHashes: optional(bool),
   createNamespace: optional(bool),
-  podSecurityVersion: optional(str(StringFormat.NON_EMPTY, 32)),
+  podSecurityVersion: optional(str()),
   quota: optional(RESOURCE_MAP),
   limitRange: optional(struct({
     defaultRequest: optional(RESOURCE_MAP), defaultLimit: optional(RESOURCE_MAP), max: optional(RESOURCE_MAP), min: optional(RESOURCE_MAP),

@@ -235,12 +235,13 @@ const RULE_KEYS = new Set(['apiGroups', 'resources', 'verbs', 'resourceNames']);
 const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-const NAMES = arrayOf(str(StringFormat.NON_EMPTY, 253));
+const NAMES = arrayOf(str());
 /** Runtime schema of RoleRule. */
 const ROLE_RULE_SCHEMA = struct({
-  apiGroups: arrayOf(str(StringFormat.ANY, 253)),
-  resources: NAMES,
-  verbs: NAMES,
+  // Required, non-empty: refused by checkRule with the rule's context.
+  apiGroups: optional(arrayOf(str())),
+  resources: optional(NAMES),
+  verbs: optional(NAMES),
   resourceNames: optional(NAMES),
 }, 'RoleRule');
 
@@ -248,9 +249,9 @@ const ROLE_RULE_SCHEMA = struct({
 const NAMESPACE_ROLE_SCHEMA = struct({
   rules: arrayOf(ROLE_RULE_SCHEMA),
   subjects: arrayOf(instanceOf(Subject, 'Subject', 'use Subject.fromApp(app), Subject.fromServiceAccount(sa), Subject.group(name) or Subject.user(name)')),
-  namespace: optional(str(StringFormat.DNS_LABEL)),
-  name: optional(str(StringFormat.DNS_SUBDOMAIN)),
-  acknowledge: optional(arrayOf(struct({ ruleId: str(StringFormat.NON_EMPTY, 253), reason: str(StringFormat.NON_EMPTY, 4096) }, 'RoleAcknowledgement'))),
+  namespace: optional(str()),
+  name: optional(str()),
+  acknowledge: optional(arrayOf(struct({ ruleId: optional(str()), reason: optional(str()) }, 'RoleAcknowledgement') /* required: refused below */)),
 }, 'NamespaceRoleProps');
 
 /**

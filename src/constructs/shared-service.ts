@@ -9,7 +9,7 @@ import { hardenedPodOf } from '../hardening/pod';
 import { createService, isPortName, ServiceType } from '../hardening/ports';
 import { checkDnsLabel, checkInteger, derivedName } from '../hardening/validation';
 import { sameCopies } from '../hardening/single-copy';
-import { arrayOf, construct, enumOf, optional, str, StringFormat, struct, validateProps } from '../hardening/props';
+import { arrayOf, construct, enumOf, optional, str, struct, validateProps } from '../hardening/props';
 import { PORT } from '../hardening/schemas';
 
 /** A workload that can stand behind a SharedService: SecureApp and StatefulApp. */
@@ -59,12 +59,12 @@ export const SHARED_SERVICE_LABEL_PREFIX = 'service.hardened.cdk8s.io/';
 
 /** Runtime schema of SharedServiceProps (type, range and format of every prop). */
 const SHARED_SERVICE_SCHEMA = struct({
-  name: optional(str(StringFormat.DNS_LABEL)),
+  name: optional(str()),
   ports: arrayOf(struct({
-    name: str(StringFormat.DNS_LABEL, 15),
+    name: str(),
     port: PORT,
     protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
-    appProtocol: optional(str(StringFormat.NON_EMPTY, 253)),
+    appProtocol: optional(str()),
   }, 'SharedServicePort')),
   members: optional(arrayOf(construct('a workload of this library (SecureApp, StatefulApp, Worker)', 'pass workloads of this library, or call addMember(app)'))),
 }, 'SharedServiceProps');

@@ -50,7 +50,7 @@ export const WORKER_DEFAULTS = {
 /** Runtime schema of WorkerProps (type, range and format of every prop). */
 const WORKER_SCHEMA = struct({
   ...WORKLOAD_FIELDS,
-  healthCheck: HEALTH_CHECK,
+  healthCheck: optional(HEALTH_CHECK), // required: refused below with the choices
   autoscaling: optional(AUTOSCALING_OPTIONS),
   replicas: optional(int(0, 10000)),
   metrics: optional(METRICS_OPTIONS),

@@ -89,6 +89,7 @@ function problem(prop: string, value: unknown, what: string, fix: string, secret
 
 /** The value as shown in an error: primitives as they are, anything else by its kind. */
 function shown(value: unknown): unknown {
+  if (value === undefined) return undefined;
   if (value === null || ['string', 'boolean'].includes(typeof value)) {
     return typeof value === 'string' && value.length > 200 ? `${value.slice(0, 200)}…(${value.length} characters)` : value;
   }
@@ -110,6 +111,9 @@ function wrongType(value: unknown, prop: string, expected: string, fix: string, 
 export function optional(schema: PropSchema): PropSchema {
   return { ...schema, optional: true, check: schema.check.bind(schema) };
 }
+
+/** Any value: the construct checks it itself (with a message more specific than a type's). */
+export const anything: PropSchema = { expected: 'a value', check: () => undefined };
 
 /** Values are secret: errors show `<redacted>`. */
 export function secret(schema: PropSchema): PropSchema {
@@ -276,7 +280,7 @@ export function duration(maxSeconds: number = 10 * 365 * 86400): PropSchema {
   return {
     expected: 'a Duration',
     check: (v, p) => {
-      if (!(checking ? isDuration(checking, p, v) : v instanceof Duration)) return wrongType(v, p, 'a cdk8s Duration', fix);
+      if (!(checking ? isDuration(checking, p, v) : v instanceof Duration)) return problem(p, v, `must be a cdk8s Duration (it is ${kindOf(v)})`, fix);
       let ms: number;
       try {
         ms = (v as Duration).toMilliseconds();
@@ -292,11 +296,11 @@ export function duration(maxSeconds: number = 10 * 365 * 86400): PropSchema {
 
 /** An array (not an array-like or iterable object) whose items each match `item`. */
 export function arrayOf(item: PropSchema, opts: { minItems?: number; maxItems?: number } = {}): PropSchema {
-  const expected = `an array of ${item.expected.replace(/^an? /, '')}s`;
+  const expected = `an array (of ${item.expected})`;
   return {
     expected,
     check: (v, p) => {
-      if (!Array.isArray(v)) return wrongType(v, p, 'an array', `give an array ([...]) of ${item.expected.replace(/^an? /, '')}s`);
+      if (!Array.isArray(v)) return wrongType(v, p, 'an array', `give an array ([...]), each item ${item.expected}`);
       if (opts.minItems !== undefined && v.length < opts.minItems) return problem(p, v, `needs at least ${opts.minItems} item(s)`, `give at least ${opts.minItems}`);
       if (opts.maxItems !== undefined && v.length > opts.maxItems) return problem(p, `<${v.length} items>`, `has more than ${opts.maxItems} items`, `give at most ${opts.maxItems}`);
       for (let i = 0; i < v.length; i++) {
@@ -312,9 +316,9 @@ export function arrayOf(item: PropSchema, opts: { minItems?: number; maxItems?: 
 /** A plain object whose keys match `keyFormat` and whose values each match `value`. */
 export function mapOf(value: PropSchema, keyFormat: (key: string) => boolean = () => true, keyExpected: string = 'a key'): PropSchema {
   return {
-    expected: `an object of ${value.expected.replace(/^an? /, '')}s`,
+    expected: `an object (each value ${value.expected})`,
     check: (v, p) => {
-      if (!isPlainObject(v)) return wrongType(v, p, 'an object ({ key: value })', `give an object literal of ${value.expected.replace(/^an? /, '')}s`);
+      if (!isPlainObject(v)) return wrongType(v, p, 'an object ({ key: value })', `give an object literal ({ key: value }), each value ${value.expected}`);
       for (const k of Object.keys(v)) {
         if (!keyFormat(k)) return problem(`${p} key`, k, `is not ${keyExpected}`, `rename the key to ${keyExpected}`);
         const r = checkPresent({ ...value, optional: false }, v[k], `${p}.${k}`, `give ${value.expected}`);
@@ -394,8 +398,8 @@ export function checkChartNamespace(scope: IConstruct): void {
   const ns: unknown = chart.namespace;
   if (ns === undefined) return;
   if (typeof ns !== 'string' || !isDnsLabel(ns)) {
-    throw propError(scope, `namespace (of the chart ${chart.node.path || '(root)'})`, shown(ns),
-      'the namespace the objects land in is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters), so the API server would refuse them',
+    throw propError(scope, 'namespace', shown(ns),
+      `is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters) (taken from the chart), so the API server would refuse the objects of ${chart.node.path || 'the chart'}`,
       `set the chart's namespace to a valid name, e.g. new Chart(app, '${chart.node.id}', { namespace: 'my-namespace' })`);
   }
 }

@@ -8,7 +8,7 @@ import { HealthCheck } from './health-check';
 import { NetworkPeer, NetworkProtocol } from './network';
 import { ServiceType } from './ports';
 import {
-  arrayOf, bool, construct, enumOf, Fields, instanceOf, int, labelMap, mapOf, optional, str, StringFormat, struct, withMethods,
+  arrayOf, bool, construct, enumOf, Fields, instanceOf, int, labelMap, mapOf, optional, str, struct, withMethods,
 } from './props';
 import { StorageAccessMode } from './storage';
 import { WorkloadClass } from './workload-class';
@@ -27,8 +27,8 @@ export const HEALTH_CHECK = instanceOf(HealthCheck, 'HealthCheck', 'use HealthCh
 
 /** `ResourceRange`: a request and a limit. */
 export const RESOURCE_RANGE = struct({
-  request: str(StringFormat.QUANTITY),
-  limit: str(StringFormat.QUANTITY),
+  request: str(),
+  limit: str(),
 }, 'a ResourceRange { request, limit }');
 
 /** `ContainerResources`. */
@@ -40,12 +40,12 @@ export const CONTAINER_RESOURCES = struct({
 
 const STRINGS = arrayOf(str());
 const ENV = mapOf(str(), (k) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k), 'an environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)');
-const PATHS = arrayOf(str(StringFormat.ABSOLUTE_PATH, 4096));
+const PATHS = arrayOf(str());
 
 /** `ContainerOptions` (initContainers, sidecars). */
 export const CONTAINER_OPTIONS = struct({
-  name: str(StringFormat.DNS_LABEL),
-  image: str(StringFormat.NON_EMPTY, 4096),
+  name: str(),
+  image: str(),
   command: optional(STRINGS),
   args: optional(STRINGS),
   env: optional(ENV),
@@ -57,17 +57,17 @@ export const CONTAINER_OPTIONS = struct({
 
 /** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
 export const WORKLOAD_FIELDS: Fields = {
-  image: str(StringFormat.NON_EMPTY, 4096),
-  name: optional(str(StringFormat.DNS_LABEL)),
+  image: str(),
+  name: optional(str()),
   command: optional(STRINGS),
   args: optional(STRINGS),
   env: optional(ENV),
   config: optional(arrayOf(construct('a ConfigMap, an EncryptedConfig or a ConfigAttachment', 'attach a kplus.ConfigMap, an EncryptedConfig or ConfigAttachment.env(...)/files(...)'))),
   resources: optional(CONTAINER_RESOURCES),
   writablePaths: optional(PATHS),
-  writablePathSizeLimit: optional(str(StringFormat.QUANTITY)),
+  writablePathSizeLimit: optional(str()),
   workloadClass: optional(instanceOf(WorkloadClass, 'WorkloadClass', 'use WorkloadClass.CRITICAL, STANDARD or BATCH')),
-  priorityClassName: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  priorityClassName: optional(str()),
   runAsUser: optional(int(10000, 2147483647)),
   runAsGroup: optional(int(10000, 2147483647)),
   egressTo: optional(arrayOf(NETWORK_PEER)),
@@ -88,36 +88,36 @@ export const AUTOSCALING_OPTIONS = struct({
 
 /** `WorkloadPort`. */
 export const WORKLOAD_PORT = struct({
-  name: str(StringFormat.DNS_LABEL, 15),
+  name: str(),
   port: PORT,
   servicePort: optional(PORT),
   protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
-  appProtocol: optional(str(StringFormat.NON_EMPTY, 253)),
+  appProtocol: optional(str()),
   ingressFrom: optional(arrayOf(NETWORK_PEER)),
 }, 'WorkloadPort');
 
 
 /** `ExternalAccess`. */
 export const EXTERNAL_ACCESS = struct({
-  reason: str(StringFormat.NON_EMPTY),
-  clientRanges: arrayOf(str(StringFormat.NON_EMPTY, 64)),
+  reason: str(),
+  clientRanges: arrayOf(str()),
 }, 'ExternalAccess');
 
 /** `StorageVolume`. */
 export const STORAGE_VOLUME = struct({
-  mountPath: str(StringFormat.ABSOLUTE_PATH, 4096),
-  size: str(StringFormat.QUANTITY),
-  storageClassName: optional(str(StringFormat.DNS_SUBDOMAIN)),
+  mountPath: str(),
+  size: optional(str()), // required: refused by resolveStorage
+  storageClassName: optional(str()),
   accessMode: optional(enumOf(StorageAccessMode, 'StorageAccessMode')),
-  name: optional(str(StringFormat.DNS_LABEL)),
+  name: optional(str()),
 }, 'StorageVolume');
 
 
 /** `MetricsOptions`. */
 export const METRICS_OPTIONS = struct({
   port: PORT,
-  path: optional(str(StringFormat.ABSOLUTE_PATH, 1024)),
-  scraper: INETWORK_PEER,
+  path: optional(str()),
+  scraper: optional(INETWORK_PEER), // required: refused by resolveMetricsPort
   monitorLabels: optional(labelMap()),
 }, 'MetricsOptions');
 
@@ -138,33 +138,33 @@ export const SERVING_FIELDS: Fields = {
 /** `ConnectionOptions` (connections.allowTo / allowFrom). */
 export const CONNECTION_OPTIONS = struct({
   port: optional(PORT),
-  portName: optional(str(StringFormat.DNS_LABEL, 15)),
+  portName: optional(str()),
 }, 'ConnectionOptions');
 
 /** `IngressExposureOptions`. */
 export const INGRESS_EXPOSURE_OPTIONS = struct({
-  host: str(StringFormat.NON_EMPTY, 253),
-  path: optional(str(StringFormat.NON_EMPTY, 1024)),
-  className: optional(str(StringFormat.DNS_SUBDOMAIN)),
-  tlsSecretName: optional(str(StringFormat.DNS_SUBDOMAIN)),
-  controller: INETWORK_PEER,
+  host: str(),
+  path: optional(str()),
+  className: optional(str()),
+  tlsSecretName: optional(str()),
+  controller: optional(INETWORK_PEER), // required: refused by checkPeer
 }, 'IngressExposureOptions');
 
 /** `HttpRouteExposureOptions`. */
 export const HTTP_ROUTE_EXPOSURE_OPTIONS = struct({
   gateway: struct({
-    name: str(StringFormat.DNS_SUBDOMAIN),
-    namespace: optional(str(StringFormat.DNS_LABEL)),
-    sectionName: optional(str(StringFormat.NON_EMPTY, 253)),
+    name: str(),
+    namespace: optional(str()),
+    sectionName: optional(str()),
   }, 'GatewayReference'),
-  hostnames: arrayOf(str(StringFormat.NON_EMPTY, 253)),
-  path: optional(str(StringFormat.NON_EMPTY, 1024)),
-  controller: INETWORK_PEER,
+  hostnames: arrayOf(str()),
+  path: optional(str()),
+  controller: optional(INETWORK_PEER), // required: refused by checkPeer
 }, 'HttpRouteExposureOptions');
 
 /** `ApiTokenOptions`. */
 export const API_TOKEN_OPTIONS = struct({
   expirationSeconds: optional(int(600, 2 ** 32)),
-  audience: optional(str(StringFormat.NON_EMPTY)),
+  audience: optional(str()),
 }, 'ApiTokenOptions');
 
