@@ -13,7 +13,7 @@ import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/vali
 import { visibleLength } from '../policy/acknowledgements';
 import { Policy } from '../policy/policy';
 import { sameCopies } from '../hardening/single-copy';
-import { arrayOf, instanceOf, optional, str, StringFormat, struct, validateProps } from '../hardening/props';
+import { arrayOf, instanceOf, optional, str, struct, validateProps } from '../hardening/props';
 
 /**
  * One permission of a NamespaceRole: `verbs` on `resources` of `apiGroups`, optionally only on
