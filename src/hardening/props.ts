@@ -16,6 +16,7 @@ import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { propError, REDACTED } from './errors';
 import { isDuration } from './single-copy';
+import { checkDuplicatesInApp } from '../policy/duplicates';
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue, parseQuantity } from './validation';
 
 /** What a schema reports for a bad value. */
@@ -385,6 +386,7 @@ export function validateProps(scope: IConstruct, schema: PropSchema, props: unkn
   if (r) throw propError(scope, r.prop || 'props', r.value, r.problem, r.fix);
   const own = opts.namespaceProp && isPlainObject(props) ? props[opts.namespaceProp] : undefined;
   if (own === undefined) checkChartNamespace(scope);
+  checkDuplicatesInApp(scope);
 }
 
 /** Refuses a chart namespace that is not a DNS-1123 label (a plain cdk8s Chart accepts any string). */
