@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
-import { appNameLabel, partOfLabel, recommendedLabels } from '../hardening/labels';
+import { appNameLabel, checkDerivedLabels, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
 import {
   CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, RBAC_RISK_RULE, RbacRisk, rbacRisks, STANDARD_VERBS, systemSubjectProblem,
@@ -312,6 +312,7 @@ export class NamespaceRole extends Construct {
     const sortedSubjects = [...subjects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 
     const labels = recommendedLabels({ name: this.name, appName: appNameLabel(this, this.name), component: 'rbac', partOf: partOfLabel(this) });
+    checkDerivedLabels(this, labels, () => (props.name === undefined ? 'the construct id' : 'name'));
     const annotations = acknowledged.length > 0
       ? { [RBAC_ACKNOWLEDGED_ANNOTATION]: acknowledged.map(a => `${a.ruleId}: ${a.reason}`).join('; ') }
       : undefined;
