@@ -286,7 +286,7 @@ export function duration(maxSeconds: number = 10 * 365 * 86400): PropSchema {
       try {
         ms = (v as Duration).toMilliseconds();
       } catch (e) {
-        return problem(p, String(v), `cannot be read as a length of time (${(e as Error).message})`, fix);
+        return problem(p, '<a Duration>', `is not a finite, non-negative length of time (${(e as Error).message})`, fix);
       }
       if (!Number.isFinite(ms) || ms < 0) return problem(p, String(ms), 'is not a finite, non-negative length of time', fix);
       if (ms / 1000 > maxSeconds) return problem(p, `${ms / 1000}s`, `is longer than ${maxSeconds} seconds`, 'give a shorter Duration');
