@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { checkInteger } from './validation';
+import { arrayOf, bool, int, optional, str, struct, validateOptions } from './props';
 
 /** Timing shared by all health checks. */
 export interface HealthCheckTiming {
@@ -65,6 +66,17 @@ export interface RenderedProbes {
 
 type Handler = Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>;
 
+/** Runtime schema of the options of every HealthCheck factory (checked when a workload renders the probes). */
+const HEALTH_CHECK_OPTIONS = struct({
+  startupProbe: optional(bool),
+  startupTimeoutSeconds: optional(int(1, 86400)),
+  periodSeconds: optional(int(1, 300)),
+  timeoutSeconds: optional(int(1, 300)),
+  livenessPath: optional(str()),
+  https: optional(bool),
+  livenessCommand: optional(arrayOf(str())),
+}, 'HealthCheck options');
+
 /**
  * How the kubelet decides that a container is ready for traffic (readiness) and alive
  * (liveness). Every SecureApp container gets both probes.
@@ -75,8 +87,8 @@ export class HealthCheck {
    * app can serve, `livenessPath` whenever the process is not stuck.
    */
   public static http(readinessPath: string, options: HttpHealthCheckOptions = {}): HealthCheck {
-    const livenessPath = options.livenessPath ?? readinessPath;
-    const scheme = options.https ? 'HTTPS' : 'HTTP';
+    const livenessPath = options?.livenessPath ?? readinessPath;
+    const scheme = options?.https ? 'HTTPS' : 'HTTP';
     return new HealthCheck('http', options, [readinessPath, livenessPath],
       (port, path) => ({ httpGet: { path, port: kube.intOrString(port), scheme } }));
   }
@@ -93,7 +105,7 @@ export class HealthCheck {
 
   /** Commands run in the container; exit code 0 means healthy. */
   public static exec(readinessCommand: string[], options: ExecHealthCheckOptions = {}): HealthCheck {
-    const liveness = options.livenessCommand ?? readinessCommand;
+    const liveness = options?.livenessCommand ?? readinessCommand;
     return new HealthCheck('exec', options, [readinessCommand, liveness],
       (_port, command) => ({ exec: { command } }));
   }
@@ -111,6 +123,7 @@ export class HealthCheck {
    * @internal
    */
   public _render(scope: IConstruct, portName: string, prop = 'healthCheck'): RenderedProbes {
+    validateOptions(scope, `${prop} options`, HEALTH_CHECK_OPTIONS, this.timing);
     for (const target of this.targets) {
       if (this.kind === 'http' && (typeof target !== 'string' || !target.startsWith('/'))) {
         throw propError(scope, prop, target, 'an HTTP health check path must start with "/"', 'write it like "/ready" or "/healthz"');

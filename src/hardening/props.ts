@@ -77,6 +77,16 @@ export function kindOf(value: unknown): string {
   return typeof name === 'string' && name ? `an instance of ${name}` : 'an object';
 }
 
+/** Text for a value in a description, whatever it is (never throws). */
+export function safeText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 200 ? `${json.slice(0, 200)}…` : json;
+  } catch { /* fall through */ }
+  return `<${kindOf(value)}>`;
+}
+
 /** Whether `value` is a plain object literal (what a jsii struct or a JSON config is). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

@@ -264,6 +264,38 @@ export const TARGETS: Target[] = [
     }, { gateway: { name: 'public', namespace: 'gateways' }, hostnames: ['shop.example.com'], controller: NetworkPeer.namespace('gateways') }),
     build: (c, p) => new SecureApp(c, 'web', { image: IMAGE }).exposeViaHttpRoute(p),
   },
+  {
+    name: 'NetworkPeer',
+    props: withFields({
+      factory: oneOf('pods', 'namespace', 'namespaces', 'ipBlock', 'apiServer', 'sameNamespace', 'allNamespaces'),
+      arg: oneOf({ app: 'x' }, 'monitoring', '10.0.0.0/8', '203.0.113.7:6443', 'Bad_Ns', { 'bad key!': 'x' }, '::1/128'),
+      options: structOf({ ports: arrayOf(PORT), protocol: oneOf('TCP', 'ICMP'), namespace: oneOf('shop', 'Bad_Ns'), except: arrayOf(oneOf('10.1.0.0/16', 'x')) }),
+      use: oneOf('ingressFrom', 'egressTo'),
+    }, { factory: 'pods', arg: { app: 'x' }, options: {}, use: 'egressTo' }),
+    build: (c, p) => {
+      if (typeof p?.factory !== 'string' || typeof (NetworkPeer as any)[p.factory] !== 'function') p = { ...(p && typeof p === 'object' ? p : {}), factory: 'pods' };
+      const make = (NetworkPeer as any)[p.factory];
+      const peer = ['sameNamespace', 'allNamespaces'].includes(p.factory) ? make.call(NetworkPeer, p.options) : make.call(NetworkPeer, p.arg, p.options);
+      new SecureApp(c, 'web', { image: IMAGE, [p.use === 'ingressFrom' ? 'ingressFrom' : 'egressTo']: [peer] });
+    },
+  },
+  {
+    name: 'HealthCheck',
+    props: withFields({
+      factory: oneOf('http', 'tcp', 'exec'),
+      arg: oneOf('/ready', 'ready', ['true'], [], '', ['a'.repeat(10)]),
+      options: structOf({
+        startupProbe: oneOf(true, false), startupTimeoutSeconds: oneOf(60, 0, 1e9), periodSeconds: oneOf(10, 0, -1), timeoutSeconds: oneOf(1, 100, 0),
+        livenessPath: oneOf('/healthz', 'healthz'), https: oneOf(true, false), livenessCommand: arrayOf(oneOf('true', '')),
+      }),
+    }, { factory: 'tcp', arg: '/ready', options: {} }),
+    build: (c, p) => {
+      if (typeof p?.factory !== 'string' || typeof (HealthCheck as any)[p.factory] !== 'function') p = { ...(p && typeof p === 'object' ? p : {}), factory: 'tcp' };
+      const make = (HealthCheck as any)[p.factory];
+      const hc = p.factory === 'tcp' ? make.call(HealthCheck, p.options) : make.call(HealthCheck, p.arg, p.options);
+      new SecureApp(c, 'web', { image: IMAGE, healthCheck: hc });
+    },
+  },
 ];
 
 /** The chart of a case: mostly a HardenedChart (with the gate); sometimes a plain Chart, with a bad namespace now and then. */
@@ -338,7 +370,10 @@ export function runCase(target: Target, seed: number): CaseResult {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.constructor.name}: ${e.message.split('\n').slice(0, 3).join(' | ').slice(0, 400)}`;
+  if (e instanceof Error) {
+    const at = isLibraryError(e) ? '' : ` (${(e.stack ?? '').split('\n').find((l) => l.includes('/src/'))?.trim() ?? ''})`;
+    return `${e.constructor.name}: ${e.message.split('\n').slice(0, 3).join(' | ').slice(0, 400)}${at}`;
+  }
   return String(e);
 }
 
