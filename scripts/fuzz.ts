@@ -5,7 +5,7 @@
  */
 import { fuzz, tally } from '../test/helpers/fuzz';
 
-const perTarget = Number(process.argv[2] ?? 1700);
+const perTarget = Number(process.argv[2] ?? 1500);
 const seed = Number(process.argv[3] ?? 20261207);
 const started = Date.now();
 const results = fuzz(perTarget, seed);
