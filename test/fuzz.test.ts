@@ -7,7 +7,7 @@
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { BatchJob, EncryptedConfig, NamespaceRole, SecretType, SecureApp, Subject } from '../src';
-import { fuzz, isLibraryError, rng, TARGETS, tally } from './helpers/fuzz';
+import { apiServerProblems, fuzz, isLibraryError, rng, TARGETS, tally, withSchemaValidation } from './helpers/fuzz';
 
 const PER_TARGET = 15;
 
@@ -26,6 +26,13 @@ describe('property: every input is refused clearly or accepted valid', () => {
       expect(counts[t.name]['refused clearly']).toBeGreaterThan(0);
       expect(counts[t.name]['accepted valid']).toBeGreaterThan(0);
     }
+  });
+
+  test('the oracle refuses what the API server refuses (so an accepted-invalid case would be seen)', () => {
+    expect(apiServerProblems([{ kind: 'Role', metadata: { name: 'r', namespace: 'shop', labels: { 'app.kubernetes.io/instance': 'a'.repeat(64) } } }])).toHaveLength(1);
+    expect(apiServerProblems([{ kind: 'CronJob', metadata: { name: 'a'.repeat(53), namespace: 'Bad_Namespace!' } }])).toHaveLength(2);
+    const [r] = withSchemaValidation([{ target: 'x', outcome: 'accepted valid', objects: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' }, spec: { accessModes: 5 } }] }]);
+    expect(r.outcome).toBe('accepted invalid');
   });
 
   test('the generator is seeded: the same seed gives the same cases', () => {
