@@ -5,7 +5,7 @@ import * as kube from './kube';
 import type { Connections } from './connections';
 import { propError } from './errors';
 import { checkDnsLabel, checkInteger, isLabelKey, isLabelValue } from './validation';
-import { arrayOf, enumOf, int, optional, safeText, str, struct, validateOptions } from './props';
+import { anything, arrayOf, enumOf, optional, safeText, str, struct, validateOptions } from './props';
 
 /** Transport protocol of a network rule. */
 export enum NetworkProtocol {
@@ -95,7 +95,7 @@ function ipv4Contains(outer: string, inner: string): boolean {
 
 /** Runtime schema of the options of every NetworkPeer factory (checked when a workload uses the peer). */
 const PEER_OPTIONS = struct({
-  ports: optional(arrayOf(int(1, 65535))),
+  ports: optional(anything), // checked by _ports, which names the prop the peer is in
   protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
   namespace: optional(str()),
   except: optional(arrayOf(str())),
@@ -226,7 +226,7 @@ export class NetworkPeer implements INetworkPeer {
 
   /** @internal */
   public _peer(scope: IConstruct): k8s.NetworkPolicyPeer {
-    validateOptions(scope, `options of NetworkPeer ${this.description}`, PEER_OPTIONS, this.options);
+    validateOptions(scope, `NetworkPeer ${this.description} options`, PEER_OPTIONS, this.options);
     return this.render(scope);
   }
 
