@@ -232,7 +232,7 @@ export class NetworkPeer implements INetworkPeer {
 
   /** @internal */
   public _ports(scope: IConstruct, prop: string): k8s.NetworkPolicyPort[] | undefined {
-    if (!this.options.ports) return undefined;
+    if (!this.options?.ports) return undefined; // null options are refused by _peer
     if (!Array.isArray(this.options.ports) || this.options.ports.length === 0) {
       throw propError(scope, `${prop} ports`, this.options.ports, 'an empty port list allows every port (Kubernetes reads `ports: []` as "all ports")',
         'list the ports, or leave `ports` out to allow every port deliberately');
@@ -245,7 +245,7 @@ export class NetworkPeer implements INetworkPeer {
 
   /** @internal */
   public get _hasPorts(): boolean {
-    return this.options.ports !== undefined;
+    return this.options?.ports !== undefined; // null options are refused by _peer
   }
 }
 
