@@ -115,6 +115,11 @@ project.addTask('bench', {
   steps: [{ exec: 'tsc -p bench/tsconfig.json' }, { exec: 'node .bench-build/bench/bench.js', receiveArgs: true }],
 });
 
+project.addTask('fuzz', {
+  description: 'Long property-based run of every construct and option struct (args: cases per construct, seed); prints counts per construct and outcome',
+  exec: 'ts-node --transpile-only scripts/fuzz.ts',
+  receiveArgs: true,
+});
 project.addTask('docs:rules', {
   description: 'Regenerate the policy rules table in docs/rules.md from the rule data',
   exec: 'ts-node --transpile-only -e "const fs = require(\'fs\'); const t = require(\'./src/policy/rules-table\'); fs.writeFileSync(\'docs/rules.md\', t.withRulesTable(fs.readFileSync(\'docs/rules.md\', \'utf8\')))"',

@@ -124,7 +124,7 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
 
   test('bad names, non-EnvValues and a variable set twice are refused', () => {
     expectRefused(app({ envVariables: { '1BAD': kplus.EnvValue.fromValue('x') } }), 'not a valid environment variable name');
-    expectRefused(app({ envVariables: { A: 'plain' as any } }), 'not a cdk8s-plus EnvValue');
+    expectRefused(app({ envVariables: { A: 'plain' as any } }), 'not a kplus.EnvValue');
     expectRefused(app({ env: { A: 'x' }, envVariables: { A: kplus.EnvValue.fromValue('y') } }), 'set twice');
   });
 
@@ -242,7 +242,7 @@ describe('labels, pod labels and annotations, component', () => {
     expectRefused(app({ labels: { team: 'not a value' } }), 'not a valid label value');
     expectRefused(app({ podAnnotations: { 'hardened.cdk8s.io/config-checksum': 'x' } }), 'belongs to Kubernetes or to this library');
     expectRefused(app({ podAnnotations: { 'kubectl.kubernetes.io/default-container': 'x' } }), 'belongs to Kubernetes or to this library');
-    expectRefused(app({ podAnnotations: { 'prometheus.io/port': 9090 as any } }), 'must be strings');
+    expectRefused(app({ podAnnotations: { 'prometheus.io/port': 9090 as any } }), 'not a string');
     expectRefused(app({ component: 'Front End' }), 'component');
   });
 });

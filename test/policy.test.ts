@@ -213,7 +213,8 @@ describe.each(CASES.map((c) => [c.rule, c.what, c] as const))('%s: %s', (rule, _
 
 test('every object-level rule has a compliant/non-compliant pair', () => {
   const tested = new Set(CASES.map((c) => c.rule));
-  const untested = ALL_RULES.filter((r) => !r.id.startsWith('HARDENED-ACK-') && !tested.has(r.id)).map((r) => r.id);
+  // HARDENED-DUP-001 compares objects with each other (not one object): its pairs are in duplicates.test.ts.
+  const untested = ALL_RULES.filter((r) => !r.id.startsWith('HARDENED-ACK-') && r.id !== 'HARDENED-DUP-001' && !tested.has(r.id)).map((r) => r.id);
   // PSS-003/004/008/009 are replaced at the restricted level (PSS-106/101/107/105): tested below with the baseline pack.
   expect(untested.sort()).toEqual(['HARDENED-PSS-003', 'HARDENED-PSS-004', 'HARDENED-PSS-008', 'HARDENED-PSS-009']);
 });

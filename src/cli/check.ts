@@ -12,6 +12,7 @@ import { parsePssVersion } from '../policy/k8s';
 import { Finding, PathSegment, PolicyRule, RuleSeverity } from '../policy/model';
 import { ALL_RULES, findRule, INVALID_ACKNOWLEDGEMENT, PolicyPack, resolveRules } from '../policy/registry';
 import { renderReport } from '../policy/report';
+import { DUPLICATE_OBJECT, findDuplicates } from '../policy/duplicates';
 import { InputError, LoadedObject, ManifestReader, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECTS } from './manifests';
 
 /** Findings listed in a report; more are counted in the summary (and the exit status) only. */
@@ -167,9 +168,20 @@ export function evaluateObjects(objects: LoadedObject[], rules: PolicyRule[], ps
       }
     }
   });
+  // The same object twice (in two files, or twice in one): kubectl apply keeps the last.
+  const duplicates: Finding[] = findDuplicates(objects.map((o) => ({
+    apiVersion: o.json?.apiVersion, kind: o.json?.kind, namespace: o.json?.metadata?.namespace, name: o.json?.metadata?.name, origin: o.origin,
+  }))).map((d) => {
+    const first = objects[d.firstIndex];
+    return {
+      ruleId: DUPLICATE_OBJECT.id, severity: DUPLICATE_OBJECT.severity, object: objectRef(objects[d.index].json), origin: objects[d.index].origin,
+      objectIndex: d.index, path: 'metadata.name', pathSegments: ['metadata', 'name'],
+      message: `${d.description} is defined twice: here and in ${first.file}:${first.line}; kubectl apply would keep only the last`, fix: DUPLICATE_OBJECT.fix,
+    };
+  });
   const base = evaluatePolicy(objects, { rules, pssVersion, acknowledgements: acks, maxFindings: MAX_LISTED_FINDINGS });
-  const findings = [...base.findings, ...invalid].sort((a, b) => a.objectIndex - b.objectIndex);
-  return { ...base, findings, warnings: base.warnings + invalid.length };
+  const findings = [...base.findings, ...invalid, ...duplicates].sort((a, b) => a.objectIndex - b.objectIndex);
+  return { ...base, findings, warnings: base.warnings + invalid.length, errors: base.errors + duplicates.length };
 }
 
 function located(f: Finding, objects: LoadedObject[]) {

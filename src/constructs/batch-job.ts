@@ -10,6 +10,8 @@ import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { checkSchedule, checkTimeZone } from '../hardening/schedule';
 import { checkInteger } from '../hardening/validation';
 import { isDuration, sameCopies } from '../hardening/single-copy';
+import { arrayOf, bool, duration, enumOf, instanceOf, int, optional, str, struct, validateProps } from '../hardening/props';
+import { WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What the kubelet does when the job's container fails. `Always` is not allowed for Jobs. */
 export enum JobRestartPolicy {
@@ -207,6 +209,26 @@ export const BATCH_JOB_DEFAULTS = {
 const CRONJOB_MAX_NAME = 52;
 const ONE_YEAR = 365 * 24 * 3600;
 
+/** Runtime schema of BatchJobProps (type, range and format of every prop). */
+const BATCH_JOB_SCHEMA = struct({
+  ...WORKLOAD_FIELDS,
+  schedule: optional(str()),
+  timeZone: optional(str()),
+  concurrencyPolicy: optional(enumOf(ConcurrencyPolicy, 'ConcurrencyPolicy')),
+  startingDeadline: optional(duration()),
+  successfulJobsHistoryLimit: optional(int(0, 100)),
+  failedJobsHistoryLimit: optional(int(0, 100)),
+  suspend: optional(bool),
+  backoffLimit: optional(int(0, 1000)),
+  activeDeadline: optional(duration()),
+  ttlAfterFinished: optional(duration()),
+  restartPolicy: optional(str()), // the values are checked below
+  parallelism: optional(int(1, 100000)),
+  completions: optional(int(1, 100000)),
+  completionMode: optional(enumOf(CompletionMode, 'CompletionMode')),
+  podFailurePolicy: optional(arrayOf(instanceOf(PodFailureRule, 'PodFailureRule', 'use PodFailureRule.failJobOnExitCodes(...), PodFailureRule.ignoreDisruptions() or another PodFailureRule factory'))),
+}, 'BatchJobProps');
+
 /**
  * Batch work, hardened by construction: a Job (or, with a `schedule`, a CronJob) running the
  * same hardened pod as SecureApp, its own ServiceAccount without a token, and a NetworkPolicy
@@ -234,6 +256,7 @@ export class BatchJob extends Construct implements INetworkTarget, INetworkPeer 
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, BATCH_JOB_SCHEMA, props);
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

@@ -26,6 +26,8 @@ import {
   scopeAnnotations,
 } from '../sealing/seal';
 import { sameCopies } from '../hardening/single-copy';
+import { anything, bool, instanceOf, isPlainObject, labelMap, mapOf, optional, refine, secret, str, struct, validateProps } from '../hardening/props';
+import { isLabelKey } from '../hardening/validation';
 
 /** apiVersion and kind of the Bitnami sealed-secrets custom resource. */
 const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
@@ -156,6 +158,24 @@ export interface EncryptedConfigProps {
   readonly immutable?: boolean;
 }
 
+/** Runtime schema of EncryptedConfigProps (type, range and format of every prop; values are never shown). */
+const ENCRYPTED_CONFIG_SCHEMA = struct({
+  name: optional(str()),
+  namespace: optional(str()),
+  certificate: optional(instanceOf(SealingCertificate, 'SealingCertificate', 'use SealingCertificate.fromFile(path) or SealingCertificate.fromPem(pem)')),
+  scope: optional(anything), // checked below
+  // Each value's type is checked with the value kind's own fix, without showing it (below).
+  values: optional(secret(mapOf(anything))),
+  binaryValues: optional(secret(mapOf(anything))),
+  sealedValues: optional(secret(mapOf(anything))),
+  type: optional(refine(instanceOf(SecretType, 'SecretType', 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("...")'),
+    (t: SecretType, p) => (typeof t.value === 'string' && /^[-._a-zA-Z0-9/]{1,253}$/.test(t.value) ? undefined
+      : { prop: p, value: isPlainObject(t.value) ? '<object>' : String(t.value), problem: 'is not a Secret type (a string such as "Opaque" or "example.com/my-type")', fix: 'use SecretType.OPAQUE, another SecretType constant or SecretType.of("example.com/my-type")' }))),
+  labels: optional(labelMap()),
+  annotations: optional(mapOf(str(), isLabelKey, 'an annotation key (an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and ".")')),
+  immutable: optional(bool),
+}, 'EncryptedConfigProps');
+
 /**
  * A Bitnami `SealedSecret` (bitnami.com/v1alpha1): encrypted config that the sealed-secrets
  * controller turns into a Secret of the same name and namespace. Plaintext never reaches the
@@ -183,6 +203,7 @@ export class EncryptedConfig extends Construct implements IConfigSource {
 
   constructor(scope: Construct, id: string, props: EncryptedConfigProps = {}) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, ENCRYPTED_CONFIG_SCHEMA, props, { namespaceProp: 'namespace' });
     this.scope = props.scope ?? SealingScope.STRICT;
     if (!Object.values(SealingScope).includes(this.scope)) {
       throw propError(this, 'scope', this.scope, 'is not a sealing scope', 'use SealingScope.STRICT, NAMESPACE_WIDE or CLUSTER_WIDE');

@@ -7,6 +7,7 @@ import { checkDnsLabel, parseQuantity } from '../hardening/validation';
 import { PolicyReport } from '../policy/engine';
 import { PolicyGate } from '../policy/gate';
 import { sameCopies } from '../hardening/single-copy';
+import { arrayOf, bool, instanceOf, labelMap, mapOf, optional, str, struct, validatePropsBefore } from '../hardening/props';
 import { PolicyPack } from '../policy/registry';
 
 /** Defaults, minimums and maximums for every container in the namespace (a LimitRange). */
@@ -51,6 +52,22 @@ export interface HardenedChartProps extends ChartProps {
 
 const HARDENED_CHART = Symbol.for('cdk8s-hardened.HardenedChart');
 
+const RESOURCE_MAP = mapOf(str());
+/** Runtime schema of HardenedChartProps (type, range and format of every prop). */
+const HARDENED_CHART_SCHEMA = struct({
+  namespace: optional(str()),
+  labels: optional(labelMap()),
+  disableResourceNameHashes: optional(bool),
+  createNamespace: optional(bool),
+  podSecurityVersion: optional(str()),
+  quota: optional(RESOURCE_MAP),
+  limitRange: optional(struct({
+    defaultRequest: optional(RESOURCE_MAP), defaultLimit: optional(RESOURCE_MAP), max: optional(RESOURCE_MAP), min: optional(RESOURCE_MAP),
+  }, 'ContainerLimitRange')),
+  policyPacks: optional(arrayOf(instanceOf(PolicyPack, 'PolicyPack', 'use PolicyPack.all(), PolicyPack.podSecurity() or another PolicyPack factory'))),
+  printWarnings: optional(bool),
+}, 'HardenedChartProps');
+
 /**
  * A Chart with a synth-time policy gate, and optionally its Namespace.
  *
@@ -80,7 +97,7 @@ export class HardenedChart extends Chart {
   public readonly policyGate: PolicyGate;
 
   constructor(scope: Construct, id: string, props: HardenedChartProps = {}) {
-    super(sameCopies(scope, id), id, props); // one copy of cdk8s and constructs in the app
+    super(sameCopies(scope, id), id, validatePropsBefore(scope, id, HARDENED_CHART_SCHEMA, props)); // one copy of cdk8s and constructs in the app
     Object.defineProperty(this, HARDENED_CHART, { value: true });
     this.policyGate = PolicyGate.attach(this, {
       policyPacks: props.policyPacks,

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
 import { propError } from '../hardening/errors';
-import { appNameLabel, partOfLabel, recommendedLabels } from '../hardening/labels';
+import { appNameLabel, checkDerivedLabels, partOfLabel, recommendedLabels } from '../hardening/labels';
 import { ApiTokenOptions, HardenedPod, hardenedPodOf } from '../hardening/pod';
 import {
   CLUSTER_SCOPED_RESOURCES, isBuiltinGroup, knownGroupsOf, normalizeRules, RBAC_GROUP, RBAC_RISK_RULE, RbacRisk, rbacRisks, STANDARD_VERBS, systemSubjectProblem,
@@ -13,6 +13,7 @@ import { checkDnsLabel, checkDnsSubdomain, derivedName } from '../hardening/vali
 import { visibleLength } from '../policy/acknowledgements';
 import { Policy } from '../policy/policy';
 import { sameCopies } from '../hardening/single-copy';
+import { arrayOf, instanceOf, optional, str, struct, validateProps } from '../hardening/props';
 
 /**
  * One permission of a NamespaceRole: `verbs` on `resources` of `apiGroups`, optionally only on
@@ -234,6 +235,25 @@ const RULE_KEYS = new Set(['apiGroups', 'resources', 'verbs', 'resourceNames']);
 const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const API_GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+const NAMES = arrayOf(str());
+/** Runtime schema of RoleRule. */
+const ROLE_RULE_SCHEMA = struct({
+  // Required, non-empty: refused by checkRule with the rule's context.
+  apiGroups: optional(arrayOf(str())),
+  resources: optional(NAMES),
+  verbs: optional(NAMES),
+  resourceNames: optional(NAMES),
+}, 'RoleRule');
+
+/** Runtime schema of NamespaceRoleProps (type, range and format of every prop). */
+const NAMESPACE_ROLE_SCHEMA = struct({
+  rules: arrayOf(ROLE_RULE_SCHEMA),
+  subjects: arrayOf(instanceOf(Subject, 'Subject', 'use Subject.fromApp(app), Subject.fromServiceAccount(sa), Subject.group(name) or Subject.user(name)')),
+  namespace: optional(str()),
+  name: optional(str()),
+  acknowledge: optional(arrayOf(struct({ ruleId: optional(str()), reason: optional(str()) }, 'RoleAcknowledgement') /* required: refused below */)),
+}, 'NamespaceRoleProps');
+
 /**
  * Least-privilege RBAC in one namespace: a Role and a RoleBinding, never a ClusterRole or
  * ClusterRoleBinding. Wildcards, escalate/bind/impersonate, nonResourceURLs, cluster-scoped
@@ -255,6 +275,7 @@ export class NamespaceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: NamespaceRoleProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, NAMESPACE_ROLE_SCHEMA, props, { namespaceProp: 'namespace' });
     if (!props || typeof props !== 'object') {
       throw propError(this, 'props', props, 'rules and subjects are required', 'pass { rules: [...], subjects: [...] }');
     }
@@ -291,6 +312,7 @@ export class NamespaceRole extends Construct {
     const sortedSubjects = [...subjects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 
     const labels = recommendedLabels({ name: this.name, appName: appNameLabel(this, this.name), component: 'rbac', partOf: partOfLabel(this) });
+    checkDerivedLabels(this, labels, () => (props.name === undefined ? 'the construct id' : 'name'));
     const annotations = acknowledged.length > 0
       ? { [RBAC_ACKNOWLEDGED_ANNOTATION]: acknowledged.map(a => `${a.ruleId}: ${a.reason}`).join('; ') }
       : undefined;

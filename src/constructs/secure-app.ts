@@ -20,6 +20,8 @@ import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/sto
 import { suggestDnsLabel } from '../hardening/validation';
 import { Policy } from '../policy/policy';
 import { sameCopies } from '../hardening/single-copy';
+import { optional, struct, validateProps } from '../hardening/props';
+import { AUTOSCALING_OPTIONS, SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** Props of a SecureApp. */
 export interface SecureAppProps extends WorkloadProps {
@@ -101,6 +103,9 @@ export const SECURE_APP_DEFAULTS = {
   serviceType: ServiceType.CLUSTER_IP,
 };
 
+/** Runtime schema of SecureAppProps (type, range and format of every prop). */
+const SECURE_APP_SCHEMA = struct({ ...WORKLOAD_FIELDS, ...SERVING_FIELDS, autoscaling: optional(AUTOSCALING_OPTIONS) }, 'SecureAppProps');
+
 /**
  * A long-running, network-facing app, hardened by construction: ServiceAccount, Deployment,
  * Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy and optional
@@ -146,6 +151,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
 
   constructor(scope: Construct, id: string, props: SecureAppProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, SECURE_APP_SCHEMA, props);
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

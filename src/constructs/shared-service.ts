@@ -9,6 +9,8 @@ import { hardenedPodOf } from '../hardening/pod';
 import { createService, isPortName, ServiceType } from '../hardening/ports';
 import { checkDnsLabel, checkInteger, derivedName } from '../hardening/validation';
 import { sameCopies } from '../hardening/single-copy';
+import { arrayOf, construct, enumOf, optional, str, struct, validateProps } from '../hardening/props';
+import { PORT } from '../hardening/schemas';
 
 /** A workload that can stand behind a SharedService: SecureApp and StatefulApp. */
 export interface IServiceMember extends INetworkTarget {
@@ -55,6 +57,18 @@ export interface SharedServiceProps {
 /** Label prefix of SharedService membership; the key's name part is the Service name. */
 export const SHARED_SERVICE_LABEL_PREFIX = 'service.hardened.cdk8s.io/';
 
+/** Runtime schema of SharedServiceProps (type, range and format of every prop). */
+const SHARED_SERVICE_SCHEMA = struct({
+  name: optional(str()),
+  ports: arrayOf(struct({
+    name: str(),
+    port: PORT,
+    protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
+    appProtocol: optional(str()),
+  }, 'SharedServicePort')),
+  members: optional(arrayOf(construct('a workload of this library (SecureApp, StatefulApp, Worker)', 'pass workloads of this library, or call addMember(app)'))),
+}, 'SharedServiceProps');
+
 /**
  * One ClusterIP Service in front of several workloads (the versions v1, v2, v3 of one app
  * behind `reviews`). Its selector is exact: one label, `service.hardened.cdk8s.io/<name>`, that
@@ -75,6 +89,7 @@ export class SharedService extends Construct implements INetworkPeer {
 
   constructor(scope: Construct, id: string, props: SharedServiceProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, SHARED_SERVICE_SCHEMA, props);
     if (props?.name !== undefined) checkDnsLabel(this, 'name', props.name);
     this.name = props?.name ?? derivedName(this);
     if (!props || !Array.isArray(props.ports) || props.ports.length === 0) {

@@ -19,6 +19,8 @@ import {
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
+import { enumOf, optional, struct, validateProps } from '../hardening/props';
+import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
 export enum ClaimRetention {
@@ -131,6 +133,17 @@ export const STATEFUL_APP_DEFAULTS = {
 /** Longest StatefulSet name: its pods' `controller-revision-hash` label is "<name>-<10 characters>". */
 const STATEFULSET_MAX_NAME = 52;
 
+/** Runtime schema of StatefulAppProps (type, range and format of every prop). */
+const STATEFUL_APP_SCHEMA = struct({
+  ...WORKLOAD_FIELDS,
+  ...SERVING_FIELDS,
+  persistentVolumeClaimRetentionPolicy: optional(struct({
+    whenDeleted: optional(enumOf(ClaimRetention, 'ClaimRetention')),
+    whenScaled: optional(enumOf(ClaimRetention, 'ClaimRetention')),
+  }, 'ClaimRetentionPolicy')),
+  podManagementPolicy: optional(enumOf(kplus.PodManagementPolicy, 'PodManagementPolicy')),
+}, 'StatefulAppProps');
+
 /**
  * A replicated app with a stable identity and storage per replica (a database, a sharded
  * controller), hardened by construction: ServiceAccount, StatefulSet with one
@@ -178,6 +191,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, STATEFUL_APP_SCHEMA, props);
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

@@ -12,6 +12,8 @@ import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer 
 import { containerPorts } from '../hardening/ports';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { sameCopies } from '../hardening/single-copy';
+import { int, optional, struct, validateProps } from '../hardening/props';
+import { AUTOSCALING_OPTIONS, HEALTH_CHECK, METRICS_OPTIONS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** Props of a Worker. */
 export interface WorkerProps extends WorkloadProps {
@@ -45,6 +47,15 @@ export const WORKER_DEFAULTS = {
   ...DEPLOYMENT_DEFAULTS,
 };
 
+/** Runtime schema of WorkerProps (type, range and format of every prop). */
+const WORKER_SCHEMA = struct({
+  ...WORKLOAD_FIELDS,
+  healthCheck: optional(HEALTH_CHECK), // required: refused below with the choices
+  autoscaling: optional(AUTOSCALING_OPTIONS),
+  replicas: optional(int(0, 10000)),
+  metrics: optional(METRICS_OPTIONS),
+}, 'WorkerProps');
+
 /**
  * A long-running process that serves no port (a queue consumer, a controller, a load
  * generator), hardened by construction: ServiceAccount, Deployment, PodDisruptionBudget,
@@ -75,6 +86,7 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
+    validateProps(this, WORKER_SCHEMA, props);
     if (!props || typeof props.image !== 'string') {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }

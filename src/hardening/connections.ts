@@ -4,6 +4,8 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { INetworkPeer, INetworkTarget, NetworkPeer, NetworkProtocol } from './network';
+import { validateOptions } from './props';
+import { CONNECTION_OPTIONS } from './schemas';
 import { checkInteger } from './validation';
 
 /** Which port of the callee a connection opens. Give at most one of `port` and `portName`. */
@@ -103,6 +105,7 @@ export class Connections {
    */
   public allowFrom(peer: INetworkPeer, options: ConnectionOptions = {}): void {
     const prop = 'connections.allowFrom';
+    validateOptions(this.owner, `${prop} options`, CONNECTION_OPTIONS, options);
     const p = toPeer(this.owner, prop, peer);
     // A workload peer's ports are its own (the default of calls to it), not a port of this one.
     if (p._hasPorts && !p._target) {
@@ -126,6 +129,7 @@ export class Connections {
    */
   public allowTo(peer: INetworkPeer, options: ConnectionOptions = {}): void {
     const prop = 'connections.allowTo';
+    validateOptions(this.owner, `${prop} options`, CONNECTION_OPTIONS, options);
     const p = toPeer(this.owner, prop, peer);
     const callee = connectionsOf(p._target);
     const group = GROUPS.get(p);

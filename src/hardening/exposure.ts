@@ -6,6 +6,8 @@ import * as kube from './kube';
 import { propError } from './errors';
 import { INetworkPeer, NetworkProtocol } from './network';
 import { ResolvedPort } from './ports';
+import { validateOptions } from './props';
+import { HTTP_ROUTE_EXPOSURE_OPTIONS, INGRESS_EXPOSURE_OPTIONS } from './schemas';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, isDnsSubdomain, isLabelKey, isLabelValue } from './validation';
 
 /** Metrics scraped by the Prometheus operator. */
@@ -181,6 +183,7 @@ export interface ExposedApp {
 export function createIngress(app: ExposedApp, options: IngressExposureOptions): k8s.KubeIngress {
   const s = app.scope;
   if (!options) throw propError(s, 'exposeViaIngress', options, 'no options', 'pass { host, controller }');
+  validateOptions(s, 'exposeViaIngress', INGRESS_EXPOSURE_OPTIONS, options);
   checkHost(s, 'exposeViaIngress host', options.host);
   const path = options.path ?? EXPOSURE_DEFAULTS.path;
   checkPath(s, 'exposeViaIngress path', path);
@@ -210,6 +213,7 @@ export function createIngress(app: ExposedApp, options: IngressExposureOptions):
 export function createHttpRoute(app: ExposedApp, options: HttpRouteExposureOptions): ApiObject {
   const s = app.scope;
   if (!options) throw propError(s, 'exposeViaHttpRoute', options, 'no options', 'pass { gateway: { name, namespace }, hostnames, controller }');
+  validateOptions(s, 'exposeViaHttpRoute', HTTP_ROUTE_EXPOSURE_OPTIONS, options);
   const gw = options.gateway;
   if (!gw || typeof gw.name !== 'string') throw propError(s, 'exposeViaHttpRoute gateway', gw, 'no Gateway name', 'pass gateway: { name: "public", namespace: "gateways" }');
   checkDnsSubdomain(s, 'exposeViaHttpRoute gateway.name', gw.name);

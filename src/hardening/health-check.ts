@@ -4,6 +4,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { checkInteger } from './validation';
+import { arrayOf, bool, duration, int, mapOf, optional, str, struct, validateOptions } from './props';
 
 /** Timing shared by all health checks. */
 export interface HealthCheckTiming {
@@ -133,6 +134,26 @@ interface ProbePort {
   readonly number: number;
 }
 
+/** Runtime schema of the options of every HealthCheck factory (checked when a workload renders the probes). */
+const HEALTH_CHECK_OPTIONS = struct({
+  startupProbe: optional(bool),
+  startupTimeoutSeconds: optional(int(1, 86400)),
+  periodSeconds: optional(int(1, 300)),
+  timeoutSeconds: optional(int(1, 300)),
+  livenessPath: optional(str()),
+  https: optional(bool),
+  livenessCommand: optional(arrayOf(str())),
+  period: optional(duration()),
+  timeout: optional(duration()),
+  startupTimeout: optional(duration()),
+  livenessPeriod: optional(duration()),
+  initialDelay: optional(duration()),
+  port: optional(int(-2147483648, 2147483647)), // the range is checked where the port is resolved
+  headers: optional(mapOf(str())),
+  service: optional(str()),
+  livenessService: optional(str()),
+}, 'HealthCheck options');
+
 /**
  * How the kubelet decides that a container is ready for traffic (readiness) and alive
  * (liveness). Every SecureApp container gets both probes.
@@ -143,6 +164,7 @@ export class HealthCheck {
    * app can serve, `livenessPath` whenever the process is not stuck.
    */
   public static http(readinessPath: string, options: HttpHealthCheckOptions = {}): HealthCheck {
+    options = options ?? {};
     const livenessPath = options.livenessPath ?? readinessPath;
     const scheme = options.https ? 'HTTPS' : 'HTTP';
     const headers = options.headers === undefined ? undefined
@@ -156,6 +178,7 @@ export class HealthCheck {
    * 1.27+), on the main port or `port`.
    */
   public static grpc(options: GrpcHealthCheckOptions = {}): HealthCheck {
+    options = options ?? {};
     const service = options.service ?? '';
     const livenessService = options.livenessService ?? service;
     return new HealthCheck('grpc', options, [service, livenessService],
@@ -168,13 +191,14 @@ export class HealthCheck {
    * prefer `http` or `exec` when the app has a health endpoint or command.
    */
   public static tcp(options: TcpHealthCheckOptions = {}): HealthCheck {
+    options = options ?? {};
     return new HealthCheck('tcp', options, [undefined, undefined],
       (port) => ({ tcpSocket: { port: kube.intOrString(port.name) } }), options.port);
   }
 
   /** Commands run in the container; exit code 0 means healthy. */
   public static exec(readinessCommand: string[], options: ExecHealthCheckOptions = {}): HealthCheck {
-    const liveness = options.livenessCommand ?? readinessCommand;
+    const liveness = options?.livenessCommand ?? readinessCommand;
     return new HealthCheck('exec', options, [readinessCommand, liveness],
       (_port, command) => ({ exec: { command } }));
   }
@@ -199,6 +223,7 @@ export class HealthCheck {
    * @internal
    */
   public _render(scope: IConstruct, portName: string, prop = 'healthCheck', declared: k8s.ContainerPort[] = []): RenderedProbes {
+    validateOptions(scope, `${prop} options`, HEALTH_CHECK_OPTIONS, this.timing);
     for (const target of this.targets) {
       if (this.kind === 'http' && (typeof target !== 'string' || !target.startsWith('/'))) {
         throw propError(scope, prop, target, 'an HTTP health check path must start with "/"', 'write it like "/ready" or "/healthz"');

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { propError } from './errors';
 import { isDnsLabel, isLabelValue } from './validation';
 
 /** The Kubernetes recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
@@ -53,4 +54,18 @@ export function partOfLabel(scope: IConstruct): string | undefined {
 export function appNameLabel(scope: IConstruct, fallback: string): string {
   const id = scope.node.id;
   return isDnsLabel(id) && /^[a-z]/.test(id) ? id : fallback;
+}
+
+/**
+ * Refuses derived labels the API server would refuse (a value longer than 63 characters, e.g.
+ * `app.kubernetes.io/instance` from a 64-character name), naming the prop each comes from.
+ */
+export function checkDerivedLabels(scope: IConstruct, labels: Record<string, string>, propOf: (key: string) => string): void {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelValue(value)) {
+      const prop = propOf(key);
+      throw propError(scope, prop, value, `becomes the value of the label ${key}, and a label value has at most 63 characters (letters, digits, "-", "_" and ".", starting and ending with a letter or digit)`,
+        `shorten ${prop} to at most 63 characters${value.length > 63 ? `, e.g. ${JSON.stringify(value.slice(0, 63).replace(/[-_.]+$/, ''))}` : ''}`);
+    }
+  }
 }

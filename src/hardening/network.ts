@@ -5,6 +5,7 @@ import * as kube from './kube';
 import type { Connections } from './connections';
 import { propError } from './errors';
 import { checkDnsLabel, checkInteger, isLabelKey, isLabelValue } from './validation';
+import { anything, arrayOf, enumOf, optional, safeText, str, struct, validateOptions } from './props';
 
 /** Transport protocol of a network rule. */
 export enum NetworkProtocol {
@@ -92,6 +93,14 @@ function ipv4Contains(outer: string, inner: string): boolean {
   return ib >= ob && Math.floor(i / block) === Math.floor(o / block);
 }
 
+/** Runtime schema of the options of every NetworkPeer factory (checked when a workload uses the peer). */
+const PEER_OPTIONS = struct({
+  ports: optional(anything), // checked by _ports, which names the prop the peer is in
+  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
+  namespace: optional(str()),
+  except: optional(arrayOf(str())),
+}, 'NetworkPeerOptions');
+
 /**
  * Who may talk to a workload (`ingressFrom`) or whom it may reach (`egressTo`). Everything
  * not named is denied: every workload gets a NetworkPolicy for both directions.
@@ -104,7 +113,7 @@ export class NetworkPeer implements INetworkPeer {
 
   /** Every pod in the namespace `name`. */
   public static namespace(name: string, options: NetworkPeerOptions = {}): NetworkPeer {
-    return new NetworkPeer(`namespace ${name}`, (scope) => {
+    return new NetworkPeer(`namespace ${safeText(name)}`, (scope) => {
       checkDnsLabel(scope, 'namespace peer', name);
       return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } };
     }, options);
@@ -115,7 +124,7 @@ export class NetworkPeer implements INetworkPeer {
    * `{ 'kubernetes.io/metadata.name': 'monitoring' }`, or a team label).
    */
   public static namespaces(labels: { [key: string]: string }, options: NetworkPeerOptions = {}): NetworkPeer {
-    return new NetworkPeer(`namespaces ${JSON.stringify(labels)}`, (scope) => {
+    return new NetworkPeer(`namespaces ${safeText(labels)}`, (scope) => {
       checkLabels(scope, 'NetworkPeer.namespaces', labels, 'every namespace', 'NetworkPeer.allNamespaces()');
       return { namespaceSelector: { matchLabels: { ...labels } } };
     }, options);
@@ -139,20 +148,20 @@ export class NetworkPeer implements INetworkPeer {
    */
   public static apiServer(endpoint: string, options: ApiServerPeerOptions = {}): NetworkPeer {
     const cidr = typeof endpoint === 'string' && !endpoint.includes('/') ? `${endpoint}/${endpoint.includes(':') ? 128 : 32}` : endpoint;
-    const peer = NetworkPeer.ipBlock(cidr, { ports: options.ports ?? [443, 6443] });
-    return new NetworkPeer(`API server ${endpoint}`, (scope) => {
+    const peer = NetworkPeer.ipBlock(cidr, { ports: options?.ports ?? [443, 6443] });
+    return new NetworkPeer(`API server ${safeText(endpoint)}`, (scope) => {
       try {
         return peer._peer(scope);
       } catch {
         throw propError(scope, 'NetworkPeer.apiServer', endpoint, 'not an IP address or CIDR',
           'give the API server endpoint address, e.g. "10.0.0.10" (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)');
       }
-    }, { ports: options.ports ?? [443, 6443] });
+    }, { ports: options?.ports ?? [443, 6443] });
   }
 
   /** Pods with all of `labels`, in the workload's namespace or in `options.namespace`. */
   public static pods(labels: { [key: string]: string }, options: PodsPeerOptions = {}): NetworkPeer {
-    return new NetworkPeer(`pods ${JSON.stringify(labels)}`, (scope) => {
+    return new NetworkPeer(`pods ${safeText(labels)}`, (scope) => {
       checkLabels(scope, 'NetworkPeer.pods', labels, 'every pod', 'NetworkPeer.sameNamespace()');
       if (options.namespace) checkDnsLabel(scope, 'NetworkPeer.pods namespace', options.namespace);
       return {
@@ -167,7 +176,7 @@ export class NetworkPeer implements INetworkPeer {
     const peer = new NetworkPeer(`workload ${target.node.path}`, () => ({
       podSelector: { matchLabels: { ...target.podSelectorLabels } },
       ...(target.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target.namespace } } } : {}),
-    }), { ...options, ports: options.ports ?? (target.port ? [target.port] : undefined) });
+    }), { ...options, ports: options?.ports ?? (target.port ? [target.port] : undefined) });
     peer._target = target;
     return peer;
   }
@@ -188,9 +197,9 @@ export class NetworkPeer implements INetworkPeer {
 
   /** Addresses in a CIDR range (outside the cluster's pod network: pod IPs change). */
   public static ipBlock(cidr: string, options: IpBlockPeerOptions = {}): NetworkPeer {
-    return new NetworkPeer(`ipBlock ${cidr}`, (scope) => {
+    return new NetworkPeer(`ipBlock ${safeText(cidr)}`, (scope) => {
       for (const c of [cidr, ...(options.except ?? [])]) {
-        if (!CIDR4.test(c) && !CIDR6.test(c)) {
+        if (typeof c !== 'string' || (!CIDR4.test(c) && !CIDR6.test(c))) {
           throw propError(scope, 'NetworkPeer.ipBlock', c, 'not a CIDR', 'write it like "203.0.113.0/24" or "2001:db8::/32"');
         }
       }
@@ -217,12 +226,13 @@ export class NetworkPeer implements INetworkPeer {
 
   /** @internal */
   public _peer(scope: IConstruct): k8s.NetworkPolicyPeer {
+    validateOptions(scope, `NetworkPeer ${this.description} options`, PEER_OPTIONS, this.options);
     return this.render(scope);
   }
 
   /** @internal */
   public _ports(scope: IConstruct, prop: string): k8s.NetworkPolicyPort[] | undefined {
-    if (!this.options.ports) return undefined;
+    if (!this.options?.ports) return undefined; // null options are refused by _peer
     if (!Array.isArray(this.options.ports) || this.options.ports.length === 0) {
       throw propError(scope, `${prop} ports`, this.options.ports, 'an empty port list allows every port (Kubernetes reads `ports: []` as "all ports")',
         'list the ports, or leave `ports` out to allow every port deliberately');
@@ -235,7 +245,7 @@ export class NetworkPeer implements INetworkPeer {
 
   /** @internal */
   public get _hasPorts(): boolean {
-    return this.options.ports !== undefined;
+    return this.options?.ports !== undefined; // null options are refused by _peer
   }
 }
 

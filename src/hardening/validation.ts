@@ -8,27 +8,28 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Whether `value` is a DNS-1123 label (Service, Namespace and most object names). */
 export function isDnsLabel(value: string): boolean {
-  return value.length <= 63 && DNS1123_LABEL.test(value);
+  return typeof value === 'string' && value.length <= 63 && DNS1123_LABEL.test(value);
 }
 
 const LABEL_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Whether `key` is a valid label key: an optional DNS subdomain prefix and "/", then a name. */
 export function isLabelKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
+  const slash = typeof key === 'string' ? key.lastIndexOf('/') : -1;
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  if (typeof key !== 'string') return false;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   return name.length <= 63 && LABEL_NAME_PART.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)));
 }
 
 /** Whether `value` is a DNS-1123 subdomain (most object names). */
 export function isDnsSubdomain(value: string): boolean {
-  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+  return typeof value === 'string' && value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
 }
 
 /** Whether `value` is a valid label value. */
 export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
 }
 
 /** Refuses a name that is not a DNS-1123 label. */
@@ -49,7 +50,7 @@ export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string
 
 /** The nearest DNS-1123 label to `value`, for error messages and derived names. */
 export function suggestDnsLabel(value: string): string {
-  const s = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const s = (typeof value === 'string' ? value : 'name').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
   return s || 'x';
 }
 

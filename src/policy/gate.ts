@@ -23,6 +23,7 @@ import { Acknowledgement, formatPath, PolicyObject, PolicyRule } from './model';
 import { Policy } from './policy';
 import { PolicyPack, resolveRules } from './registry';
 import { renderReport } from './report';
+import { duplicateErrors, ObjectIdentity } from './duplicates';
 
 /** Options of a policy gate. */
 export interface PolicyGateProps {
@@ -307,6 +308,23 @@ class Session {
       perGate.push({ gate, objects, renderErrors, acks, keys, report });
     }
 
+    // The same object twice anywhere in the app (under a gate or not): reported once, by the first gate.
+    const identities: ObjectIdentity[] = [];
+    for (const c of this.root.node.findAll()) {
+      if (!ApiObject.isApiObject(c)) continue;
+      let json: any;
+      try {
+        json = this.render(c);
+      } catch {
+        continue; // a gate over it reports the render error; cdk8s reports it for the others
+      }
+      for (const item of expandLists(json)) {
+        const j = item.json;
+        identities.push({ apiVersion: j?.apiVersion, kind: j?.kind, namespace: j?.metadata?.namespace, name: j?.metadata?.name, origin: item.path.length ? `${c.node.path} (${formatPath(item.path)})` : c.node.path });
+      }
+    }
+    const duplicates = duplicateErrors(identities);
+
     // An acknowledgement is unused when no gate that sees it used it; it is reported once, by
     // the first gate that runs its rule (or the first that sees it, if none runs the rule).
     const out = new Map<PolicyGate, GateOutcome>();
@@ -326,7 +344,7 @@ class Session {
         if (!list.has(f.ruleId)) list.set(f.ruleId, { ruleId: f.ruleId, reason: f.reason });
         recorded.set(o, list);
       }
-      const errors = [...g.renderErrors];
+      const errors = [...g.renderErrors, ...(g === perGate[0] ? duplicates : [])];
       if (report.errors) errors.push(renderReport(report, { title: g.gate._title }));
       out.set(g.gate, { report, errors });
     }

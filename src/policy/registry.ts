@@ -1,5 +1,6 @@
 /* Every rule, and the packs that group them. */
 import { PolicyRule, RuleSeverity } from './model';
+import { DUPLICATE_OBJECT } from './duplicates';
 import { AVAILABILITY_RULES } from './rules/availability';
 import { CLUSTER_RULES } from './rules/cluster';
 import { CONNECTIVITY_RULES } from './rules/connectivity';
@@ -79,7 +80,7 @@ export class PolicyPack {
 }
 
 /** Every built-in rule, in table order (the acknowledgement rules last). */
-export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...CONNECTIVITY_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, ...CLUSTER_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT];
+export const ALL_RULES: PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RBAC_RULES, ...SECRET_RULES, ...NETWORK_RULES, ...CONNECTIVITY_RULES, ...AVAILABILITY_RULES, ...NAMESPACE_RULES, ...CLUSTER_RULES, UNUSED_ACKNOWLEDGEMENT, INVALID_ACKNOWLEDGEMENT, DUPLICATE_OBJECT];
 
 export function findRule(id: string): PolicyRule | undefined {
   return ALL_RULES.find((r) => r.id === id);

@@ -3,7 +3,7 @@
 // Runs as a child process because kubernetes-models is ESM-only and jest runs CommonJS.
 import { readFileSync } from 'node:fs';
 
-const docs = JSON.parse(readFileSync(0, 'utf8'));
+async function validate(docs) {
 const errors = [];
 for (const doc of docs) {
   const where = `${doc?.kind}/${doc?.metadata?.name}`;
@@ -28,4 +28,10 @@ for (const doc of docs) {
     errors.push(`${where}: ${e.message}`);
   }
 }
-process.stdout.write(JSON.stringify(errors));
+return errors;
+}
+
+// Input: an array of objects (prints their errors), or { cases: [[objects], ...] } (prints the errors of each case).
+const input = JSON.parse(readFileSync(0, 'utf8'));
+const out = Array.isArray(input) ? await validate(input) : await Promise.all(input.cases.map(validate));
+process.stdout.write(JSON.stringify(out));
