@@ -6,7 +6,7 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { Connections } from '../hardening/connections';
 import {
-  createHttpRoute, createIngress, createServiceMonitor, ExposedApp, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
 } from '../hardening/exposure';
 import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
@@ -215,10 +215,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
    * lets the ingress controller's pods (`options.controller`) in on the main port.
    */
   public exposeViaIngress(options: IngressExposureOptions): k8s.KubeIngress {
-    if (this.ingress) throw propError(this, 'exposeViaIngress', options?.host, 'the app is already exposed by an Ingress', 'call exposeViaIngress once per app');
-    this.ingress = createIngress(this.exposed, options);
-    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
-    return this.ingress;
+    return exposeViaIngress(this, this.exposed, options);
   }
 
   /**
@@ -227,10 +224,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
    * in on the main port.
    */
   public exposeViaHttpRoute(options: HttpRouteExposureOptions): ApiObject {
-    if (this.httpRoute) throw propError(this, 'exposeViaHttpRoute', options?.hostnames, 'the app is already exposed by an HTTPRoute', 'call exposeViaHttpRoute once per app');
-    this.httpRoute = createHttpRoute(this.exposed, options);
-    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
-    return this.httpRoute;
+    return exposeViaHttpRoute(this, this.exposed, options);
   }
 
   private get exposed(): ExposedApp {

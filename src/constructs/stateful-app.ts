@@ -9,7 +9,7 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { Connections } from '../hardening/connections';
 import {
-  createHttpRoute, createIngress, createServiceMonitor, ExposedApp, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
 } from '../hardening/exposure';
 import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
@@ -297,10 +297,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
    * controller's pods (`options.controller`) in on the main port.
    */
   public exposeViaIngress(options: IngressExposureOptions): k8s.KubeIngress {
-    if (this.ingress) throw propError(this, 'exposeViaIngress', options?.host, 'the app is already exposed by an Ingress', 'call exposeViaIngress once per app');
-    this.ingress = createIngress(this.exposed, options);
-    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
-    return this.ingress;
+    return exposeViaIngress(this, this.exposed, options);
   }
 
   /**
@@ -309,10 +306,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
    * in on the main port.
    */
   public exposeViaHttpRoute(options: HttpRouteExposureOptions): ApiObject {
-    if (this.httpRoute) throw propError(this, 'exposeViaHttpRoute', options?.hostnames, 'the app is already exposed by an HTTPRoute', 'call exposeViaHttpRoute once per app');
-    this.httpRoute = createHttpRoute(this.exposed, options);
-    this.connections.allowFrom(options.controller, { portName: this.mainPort.name });
-    return this.httpRoute;
+    return exposeViaHttpRoute(this, this.exposed, options);
   }
 
   private get exposed(): ExposedApp {

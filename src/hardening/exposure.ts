@@ -247,3 +247,29 @@ export function createHttpRoute(app: ExposedApp, options: HttpRouteExposureOptio
     },
   });
 }
+
+/** What `exposeViaIngress`/`exposeViaHttpRoute` need of a workload (SecureApp, StatefulApp). */
+export interface ExposableWorkload {
+  /** The workload's Ingress, once exposed. */
+  ingress?: k8s.KubeIngress;
+  /** The workload's HTTPRoute, once exposed. */
+  httpRoute?: ApiObject;
+  /** Lets the controller's pods in. */
+  readonly connections: { allowFrom(peer: INetworkPeer, options?: { portName?: string }): void };
+}
+
+/** The shared body of `exposeViaIngress`: one Ingress per app, the controller let in on the main port. */
+export function exposeViaIngress(workload: ExposableWorkload, app: ExposedApp, options: IngressExposureOptions): k8s.KubeIngress {
+  if (workload.ingress) throw propError(app.scope, 'exposeViaIngress', options?.host, 'the app is already exposed by an Ingress', 'call exposeViaIngress once per app');
+  workload.ingress = createIngress(app, options);
+  workload.connections.allowFrom(options.controller, { portName: app.port.name });
+  return workload.ingress;
+}
+
+/** The shared body of `exposeViaHttpRoute`: one HTTPRoute per app, the Gateway's pods let in on the main port. */
+export function exposeViaHttpRoute(workload: ExposableWorkload, app: ExposedApp, options: HttpRouteExposureOptions): ApiObject {
+  if (workload.httpRoute) throw propError(app.scope, 'exposeViaHttpRoute', options?.hostnames, 'the app is already exposed by an HTTPRoute', 'call exposeViaHttpRoute once per app');
+  workload.httpRoute = createHttpRoute(app, options);
+  workload.connections.allowFrom(options.controller, { portName: app.port.name });
+  return workload.httpRoute;
+}
