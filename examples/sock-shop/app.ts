@@ -45,19 +45,23 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     healthCheck: HealthCheck.exec(['mongo', '--quiet', '--eval', 'quit(db.isMaster().ismaster ? 0 : 1)'], {
       livenessCommand: ['mongo', '--quiet', '--eval', 'quit(db.adminCommand("ping").ok ? 0 : 1)'],
     }),
-    resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+    workloadClass: WorkloadClass.CRITICAL,
+    resources: { cpu: { request: '500m', limit: '500m' }, memory: { request: '512Mi', limit: '512Mi' } },
   });
   const cartsDb = mongo('carts-db', 'mongo:3.4.24');
   const ordersDb = mongo('orders-db', 'mongo:3.4.24');
   const userDb = mongo('user-db', 'weaveworksdemos/user-db:0.3.0');
 
-  // The catalogue's default DSN (root:fake_password@tcp(catalogue-db:3306)/socksdb) is built into
-  // its image, so the root password must stay the original's demo value; it is sealed at synth
-  // against the cluster's certificate instead of sitting in plain text in the pod spec.
+  // The catalogue's default DSN (root:<password>@tcp(catalogue-db:3306)/socksdb) is built into
+  // its image, so the root password must stay the original's demo value. It is sealed offline
+  // (`printf '%s' "$PASSWORD" | cdk8s-hardened seal --cert certs/sealed-secrets-demo.pem
+  // --namespace sock-shop --name catalogue-db-credentials`): stable ciphertext, no plain text.
   const catalogueDbCredentials = new EncryptedConfig(chart, 'catalogue-db-credentials', {
     name: 'catalogue-db-credentials',
     certificate: SealingCertificate.fromFile(path.join(__dirname, '..', '..', 'certs', 'sealed-secrets-demo.pem')),
-    values: { MYSQL_ROOT_PASSWORD: 'fake_password' },
+    sealedValues: {
+      MYSQL_ROOT_PASSWORD: 'AgCJSwCN0dujnp4KVjk1RO5ehSX/a2A0EurrlX+qW3BL9YA+DgCVW8xmYYvOy95G/gMkXbauR7cDKA/H7ow2p4n74W7eaklpxYUNNgkN1zf0zX1a6xAxaZ0Byb2q/8LL9p4fi+p34FYcREQ60PO01EAPn8w77WlmO9nofUvvEChThv13ZhEgrlwlV+YJXeuaPR3xRtE3LNJgYO4/588b6C8QhrbPhQx05+LOk+LeQDH3DuXnyPEqvYWlj+FSNUw/l4H4RNRL2v+6pd1jtDcvlMWWaZ7313lGDApjmAsf0HudRYgYqf4OI5suKhyUhX5nin4VmqweT++5ac302vDohSwSJqBCOT5cJgiMgIP26puESIAMPf/EFzOSKXpijjf//QxOmOlvrV1SSANHuDMqv7rzzIxKKOloXDNmRD34HhZ7MUyUysDg7insEtyD5Zlw4Z23gTa1mFLaVe0fRNGBWPdiyKlZPBAwreHkjv2zGviSQG1jj5LBtVSetd1OWLubra8qJDcOzzUgn/1ZOH2tohjc6kBFzOlk3/9X1uts2RR2/LYB+3I2FHhTwWe4B/DjCBAO7U1ZR9efWVeEr4sZ65phptfSNvWsENxYWcUt8A2BwyPo45JG8KfA/y4c3dF/hm9DnP9tZFaKNsmiO7lE3KsxQgMG4NaD1WHMgIYvrmwG8XQ5EiK0Muulw23gI5PR1jve0dY8HOwgMQFZqsXS',
+    },
   });
   const catalogueDb = new StatefulApp(chart, 'catalogue-db', {
     name: 'catalogue-db',
@@ -70,10 +74,11 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     storage: [{ mountPath: '/var/lib/mysql', size: '5Gi' }],
     writablePaths: ['/tmp', '/var/run/mysqld'],
     // Ready when the catalogue's database is loaded and answers a query; alive while the server answers.
+    workloadClass: WorkloadClass.CRITICAL,
     healthCheck: HealthCheck.exec(['sh', '-c', 'mysql --host 127.0.0.1 --user root --password="$MYSQL_ROOT_PASSWORD" --execute "SELECT 1" socksdb'], {
       livenessCommand: ['mysqladmin', 'ping', '--host', '127.0.0.1'],
     }),
-    resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+    resources: { cpu: { request: '500m', limit: '500m' }, memory: { request: '512Mi', limit: '512Mi' } },
   });
 
   // ---- stores without persistence in the original: the session cache and the message queue.
@@ -84,6 +89,7 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     replicas: 1,
     autoscaling: { enabled: false },
     ingressFrom: [],
+    workloadClass: WorkloadClass.STANDARD,
     writablePaths: ['/data'],
     // Ready once the dataset is loaded (PONG, not LOADING); alive while it answers at all.
     healthCheck: HealthCheck.exec(['sh', '-c', 'redis-cli ping | grep -q PONG'], { livenessCommand: ['redis-cli', 'ping'] }),
@@ -97,6 +103,7 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     replicas: 1,
     autoscaling: { enabled: false },
     ingressFrom: [],
+    workloadClass: WorkloadClass.STANDARD,
     writablePaths: ['/tmp', '/var/lib/rabbitmq', '/var/log/rabbitmq'],
     // Ready when the node passes its health check (alarms, listeners); alive while it reports status.
     healthCheck: HealthCheck.exec(['rabbitmqctl', 'node_health_check'], { livenessCommand: ['rabbitmqctl', 'status'] }),
