@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { IConstruct, IMixin, Node } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { ConfigBinding, ConfigObjectKind, IConfigSource } from './config';
-import { missingKeyError } from './env';
+import { ConfigBinding, ConfigObjectKind } from './config';
+import { configMapBinding, isConfigSource, missingKeyError, sortedJson } from './env';
 import { propError } from './errors';
 import { isImportedConfigMap } from './single-copy';
 import { checkAbsolutePath, suggestDnsLabel } from './validation';
@@ -127,25 +127,10 @@ export interface ResolvedConfig {
   readonly mountPath?: string;
 }
 
-function isConfigSource(x: any): x is IConfigSource {
-  return x && typeof x.configBinding === 'function';
-}
-
-function sortedJson(record: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(record ?? {}).sort()) out[key] = record![key];
-  return out;
-}
-
 /** How the pod refers to an attached object, or an error naming what `config` accepts. */
 function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => ConfigBinding {
   if (source instanceof kplus.ConfigMap) {
-    return () => ({
-      kind: ConfigObjectKind.CONFIG_MAP,
-      name: source.name,
-      keys: [...Object.keys(source.data), ...Object.keys(source.binaryData)].sort(),
-      fingerprint: JSON.stringify({ data: sortedJson(source.data), binaryData: sortedJson(source.binaryData) }),
-    });
+    return () => configMapBinding(source);
   }
   if (isConfigSource(source)) {
     return () => source.configBinding();

@@ -19,11 +19,13 @@ export interface ChartConfigObject {
   binding(): ConfigBinding;
 }
 
-function isConfigSource(x: any): x is IConfigSource {
+/** Whether `x` gives its own config binding (an EncryptedConfig). */
+export function isConfigSource(x: any): x is IConfigSource {
   return x && typeof x.configBinding === 'function';
 }
 
-function sortedJson(record: Record<string, string> | undefined): Record<string, string> {
+/** `record` with its keys in order (stable JSON for checksums). */
+export function sortedJson(record: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(record ?? {}).sort()) out[key] = record![key];
   return out;
