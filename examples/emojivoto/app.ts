@@ -34,6 +34,9 @@ const promAnswers = ['curl', '-sf', '--max-time', '1', '-o', '/dev/null', 'http:
  */
 export function buildEmojivoto(app: App, id = 'emojivoto'): HardenedChart {
   const chart = new HardenedChart(app, id, { namespace: 'emojivoto', createNamespace: true });
+  // The original's pod labels (`app`, `version`), kept beside the library's app.kubernetes.io/* ones
+  // so the upstream docs' `kubectl get pods -l app=web-svc` still find the pods.
+  const podLabels = (app: string) => ({ app, version: 'v11' });
   const small = {
     cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
     memoryResources: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
@@ -45,6 +48,7 @@ export function buildEmojivoto(app: App, id = 'emojivoto'): HardenedChart {
     name,
     image,
     ports: [{ name: 'grpc', port: 8080 }],
+    podLabels: podLabels(name),
     env: { GRPC_PORT: '8080', PROM_PORT: '8801' },
     metrics: { port: 8801, scraper: EMOJIVOTO_PROMETHEUS },
     ingressFrom: [], // only web (connections below)
@@ -63,6 +67,7 @@ export function buildEmojivoto(app: App, id = 'emojivoto'): HardenedChart {
     image: 'docker.l5d.io/buoyantio/emojivoto-web:v11',
     port: 8080,
     servicePort: 80,
+    podLabels: podLabels('web-svc'),
     env: {
       WEB_PORT: '8080',
       EMOJISVC_HOST: 'emoji-svc.emojivoto:8080',
@@ -84,6 +89,7 @@ export function buildEmojivoto(app: App, id = 'emojivoto'): HardenedChart {
     name: 'vote-bot',
     image: 'docker.l5d.io/buoyantio/emojivoto-web:v11',
     command: ['emojivoto-vote-bot'],
+    podLabels: podLabels('vote-bot'),
     env: { WEB_HOST: 'web-svc.emojivoto:80' },
     replicas: 1, // one bot, as the original: a second one would double the votes
     writablePaths: ['/tmp'],
