@@ -1,0 +1,235 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, Testing, Yaml } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { buildEmojivoto } from '../examples/emojivoto/app';
+import { HardenedChart, Policy, PolicyPack, SecureApp, Worker } from '../src';
+import { NetworkModel } from '../src/policy/reachability';
+import { schemaErrors } from './helpers/k8s';
+import { check } from './policy-helpers';
+
+/**
+ * Emojivoto (BuoyantIO/emojivoto, kustomize/deployment/ at
+ * e490d5789086e75933a474b22f9723fbfa0b29ba) ported with no escape hatch. The expected values
+ * below are read from the original manifests, not from the port.
+ */
+
+// ApiObject.prototype.addJsonPatch, counted for the whole build of the app.
+let jsonPatches = 0;
+const originalAddJsonPatch = ApiObject.prototype.addJsonPatch;
+beforeAll(() => {
+  ApiObject.prototype.addJsonPatch = function (this: ApiObject, ...ops: any[]) {
+    jsonPatches++;
+    return originalAddJsonPatch.apply(this, ops as any);
+  };
+});
+afterAll(() => { ApiObject.prototype.addJsonPatch = originalAddJsonPatch; });
+
+function build() {
+  const app = Testing.app();
+  const chart = buildEmojivoto(app);
+  const objects: any[] = Testing.synth(chart);
+  return { app, chart, objects };
+}
+
+const LIBRARY_CONSTRUCTS = [SecureApp, Worker];
+
+/**
+ * The original's containers, by container name (emoji.yml, voting.yml, web.yml, vote-bot.yml):
+ * image, command, container ports and env (names and values: the values are the DNS names and
+ * ports the services find each other by).
+ */
+const ORIGINAL_CONTAINERS: { [container: string]: { image: string; command?: string[]; ports: number[]; env: { [name: string]: string } } } = {
+  'emoji-svc': { image: 'docker.l5d.io/buoyantio/emojivoto-emoji-svc:v11', ports: [8080, 8801], env: { GRPC_PORT: '8080', PROM_PORT: '8801' } },
+  'voting-svc': { image: 'docker.l5d.io/buoyantio/emojivoto-voting-svc:v11', ports: [8080, 8801], env: { GRPC_PORT: '8080', PROM_PORT: '8801' } },
+  'web-svc': {
+    image: 'docker.l5d.io/buoyantio/emojivoto-web:v11',
+    ports: [8080],
+    env: { WEB_PORT: '8080', EMOJISVC_HOST: 'emoji-svc.emojivoto:8080', VOTINGSVC_HOST: 'voting-svc.emojivoto:8080', INDEX_BUNDLE: 'dist/index_bundle.js' },
+  },
+  'vote-bot': { image: 'docker.l5d.io/buoyantio/emojivoto-web:v11', command: ['emojivoto-vote-bot'], ports: [], env: { WEB_HOST: 'web-svc.emojivoto:80' } },
+};
+
+/** The original's Services: name -> port -> target port (all ClusterIP). */
+const ORIGINAL_SERVICES: { [name: string]: { [port: number]: number } } = {
+  'emoji-svc': { 8080: 8080, 8801: 8801 },
+  'voting-svc': { 8080: 8080, 8801: 8801 },
+  'web-svc': { 80: 8080 },
+};
+
+/** Every call the original makes, and no other: web's EMOJISVC_HOST and VOTINGSVC_HOST, vote-bot's WEB_HOST (pod ports). */
+const ORIGINAL_CALLS = [
+  'vote-bot -> web-svc 8080',
+  'web-svc -> emoji-svc 8080',
+  'web-svc -> voting-svc 8080',
+];
+
+const PROMETHEUS_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
+const INGRESS_NGINX_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } };
+const appPeer = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'emojivoto' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } } });
+
+describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
+  const { app, chart, objects } = build();
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const podSpec = (name: string) => deployments.find((o) => o.metadata.name === name)?.spec.template.spec;
+  const policy = (name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name).spec;
+
+  test('no JSON patch and no raw ApiObject: every object belongs to a library construct', () => {
+    expect(jsonPatches).toBe(0);
+    const stray: string[] = [];
+    const visit = (c: IConstruct) => {
+      if (ApiObject.isApiObject(c)) {
+        const owned = c.node.scopes.some((s) => LIBRARY_CONSTRUCTS.some((k) => s instanceof k));
+        const chartNamespace = c.node.scope === chart && c.kind === 'Namespace';
+        if (!owned && !chartNamespace) stray.push(`${c.kind}/${c.name} at ${c.node.path}`);
+      }
+      c.node.children.forEach(visit);
+    };
+    visit(app);
+    expect(stray).toEqual([]);
+    expect(chart).toBeInstanceOf(HardenedChart);
+  });
+
+  test('no acknowledgement: every workload meets every rule', () => {
+    const acks: string[] = [];
+    const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
+    visit(chart);
+    expect(acks).toEqual([]);
+  });
+
+  test('the original\'s images, command, container ports and env (names and values)', () => {
+    const found: typeof ORIGINAL_CONTAINERS = {};
+    for (const d of deployments) {
+      for (const c of d.spec.template.spec.containers) {
+        found[c.name] = {
+          image: c.image,
+          ...(c.command ? { command: c.command } : {}),
+          ports: (c.ports ?? []).map((p: any) => p.containerPort).sort((a: number, b: number) => a - b),
+          env: Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value])),
+        };
+      }
+    }
+    expect(found).toEqual(ORIGINAL_CONTAINERS);
+    // The original's pod labels are kept (beside the library's app.kubernetes.io/* labels).
+    expect(Object.fromEntries(deployments.map((d) => [d.metadata.name, [d.spec.template.metadata.labels.app, d.spec.template.metadata.labels.version]]))).toEqual({
+      'emoji-svc': ['emoji-svc', 'v11'], 'voting-svc': ['voting-svc', 'v11'], 'web-svc': ['web-svc', 'v11'], 'vote-bot': ['vote-bot', 'v11'],
+    });
+    // One container per pod, as the original.
+    expect(deployments.map((d) => d.spec.template.spec.containers.length)).toEqual([1, 1, 1, 1]);
+  });
+
+  test('the original\'s Service names and ports, so the services still find each other by DNS', () => {
+    const services: typeof ORIGINAL_SERVICES = {};
+    for (const s of objects.filter((o) => o.kind === 'Service')) {
+      services[s.metadata.name] = {};
+      for (const p of s.spec.ports) {
+        const target = typeof p.targetPort === 'number' ? p.targetPort
+          : podSpec(s.metadata.name).containers.flatMap((c: any) => c.ports ?? []).find((cp: any) => cp.name === p.targetPort)?.containerPort;
+        services[s.metadata.name][p.port] = target;
+      }
+    }
+    expect(services).toEqual(ORIGINAL_SERVICES);
+    expect(objects.filter((o) => o.kind === 'Service').every((s) => s.spec.type === 'ClusterIP')).toBe(true);
+    // The gRPC port keeps its name (Linkerd and clients see "grpc"); web's stays "http".
+    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'emoji-svc').spec.ports[0].name).toBe('grpc');
+    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'web-svc').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+  });
+
+  test('vote-bot is a Worker: no Service, no container port, no ingress at all; one bot as the original', () => {
+    const bot = deployments.find((d) => d.metadata.name === 'vote-bot');
+    expect(bot.spec.replicas).toBe(1);
+    expect(bot.spec.template.spec.containers[0].ports).toBeUndefined();
+    expect(objects.filter((o) => o.metadata.name === 'vote-bot').map((o) => o.kind).sort()).toEqual(['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'ServiceAccount']);
+    expect(policy('vote-bot').policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy('vote-bot').ingress).toBeUndefined();
+  });
+
+  test('voting-svc keeps its votes in memory: exactly one replica and no autoscaler; emoji-svc and web-svc autoscale', () => {
+    expect(deployments.find((d) => d.metadata.name === 'voting-svc').spec.replicas).toBe(1);
+    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort()).toEqual(['emoji-svc', 'web-svc']);
+  });
+
+  test('honest probes: the gRPC services are called for real (they register no grpc.health.v1), liveness is a different check', () => {
+    const probes = (name: string) => {
+      const c = podSpec(name).containers[0];
+      return { readiness: c.readinessProbe, liveness: c.livenessProbe };
+    };
+    for (const [name, method] of [['emoji-svc', 'emojivoto.v1.EmojiService/ListAll'], ['voting-svc', 'emojivoto.v1.VotingService/Results']]) {
+      const { readiness, liveness } = probes(name);
+      expect(readiness.grpc).toBeUndefined();
+      expect(readiness.exec.command.join(' ')).toContain(`--http2-prior-knowledge`);
+      expect(readiness.exec.command.join(' ')).toContain(`http://127.0.0.1:8080/${method} `);
+      expect(liveness.exec.command).toEqual(['curl', '-sf', '--max-time', '1', '-o', '/dev/null', 'http://127.0.0.1:8801/metrics']);
+    }
+    expect(probes('web-svc').readiness.httpGet).toEqual({ path: '/api/list', port: 'http', scheme: 'HTTP' });
+    expect(probes('web-svc').liveness.httpGet).toEqual({ path: '/', port: 'http', scheme: 'HTTP' });
+    // vote-bot: ready while web answers, alive while its vote loop writes (state kept in its /tmp).
+    const bot = probes('vote-bot');
+    expect(bot.readiness.exec.command).toEqual(['sh', '-c', 'curl -sf --max-time 1 -o /dev/null "http://$WEB_HOST/api/list"']);
+    expect(bot.liveness.exec.command[2]).toContain('/proc/1/io');
+    expect(bot.liveness.periodSeconds).toBe(20);
+    expect(podSpec('vote-bot').containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp']);
+    for (const d of deployments) {
+      const c = d.spec.template.spec.containers[0];
+      expect(c.readinessProbe).not.toEqual(c.livenessProbe);
+    }
+  });
+
+  test('metrics: the prom port 8801 is scraped by a ServiceMonitor, and only Prometheus may reach it', () => {
+    for (const name of ['emoji-svc', 'voting-svc']) {
+      const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === name);
+      expect(monitor.spec.endpoints).toEqual([{ path: '/metrics', port: 'metrics', scheme: 'http' }]);
+      expect(policy(name).ingress).toEqual([
+        { from: [PROMETHEUS_PEER], ports: [{ port: 8801, protocol: 'TCP' }] },
+        { from: [appPeer('web-svc')], ports: [{ port: 8080, protocol: 'TCP' }] },
+      ]);
+    }
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['emoji-svc', 'voting-svc']);
+  });
+
+  test('web-svc is published by an Ingress, reached only by the ingress controller and vote-bot', () => {
+    const ingress = objects.find((o) => o.kind === 'Ingress');
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules[0].host).toBe('emojivoto.example.com');
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'web-svc', port: { number: 80 } });
+    expect(policy('web-svc').ingress).toEqual([
+      { from: [INGRESS_NGINX_PEER], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [appPeer('vote-bot')], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('the allowed matrix between its workloads: exactly the original\'s calls', () => {
+    const m = NetworkModel.fromObjects(objects);
+    const short = (ref: string) => ref.replace(/^emojivoto\/Deployment\//, '');
+    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual(ORIGINAL_CALLS);
+  });
+
+  test('the connectivity lint passes, the gate reports no error, the objects validate against the Kubernetes schemas', () => {
+    const findings = check(objects, { packs: [PolicyPack.NETWORK] }).findings.filter((f) => f.ruleId.startsWith('HARDENED-NET-01'));
+    expect(findings).toEqual([]);
+    const report = chart.policyReport();
+    expect(report.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
+    expect(schemaErrors(objects)).toEqual([]);
+  });
+
+  const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
+  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emojivoto-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'emojivoto.k8s.yaml'), Yaml.stringify(...objects));
+      const json = path.join(dir, 'report.json');
+      try {
+        execFileSync(checker, [dir, '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e: any) {
+        if (e.status !== 1) throw new Error(`checker incomplete (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
+      }
+      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+      const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
+      expect(errors).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
