@@ -239,8 +239,13 @@ describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no esca
     expect(configMap('rollup-script').data['rollup.sh']).toContain('podcli check http database-replica:3306/readyz');
     expect(configMap('backup-script').data['backup.sh']).toContain('podcli check http database-replica:3306/readyz');
     expect(configMap('warm-cache-script').data['warm-cache.sh']).toContain('${FRONTEND_URL:-http://frontend}');
+    // The init container runs its own script from the same ConfigMap, through the same volume.
     const init = podSpec('warm-cache').initContainers[0];
-    expect(init.command.join(' ')).toContain('curl -v "${FRONTEND_URL}/api/info"');
+    expect(init.command).toEqual(['/bin/sh', '/scripts/warm-cache-init.sh']);
+    expect(init.volumeMounts).toEqual([main('warm-cache').volumeMounts.find((m: any) => m.mountPath === '/scripts')]);
+    expect(podSpec('warm-cache').volumes.filter((v: any) => v.configMap)).toHaveLength(1);
+    expect(configMap('warm-cache-script').data['warm-cache-init.sh']).toContain('curl -v "${FRONTEND_URL:-http://frontend}/api/info"');
+    execFileSync('sh', ['-n'], { input: configMap('warm-cache-script').data['warm-cache-init.sh'] });
   });
 
   test('metrics: a ServiceMonitor on 9797 for each pod the original annotated for Prometheus, open to Prometheus only', () => {

@@ -160,7 +160,7 @@ export function buildPodinfo(app: App, id = 'podinfo'): HardenedChart {
   });
   const rollupScript = scripts('rollup-script', ['rollup.sh']);
   const backupScript = scripts('backup-script', ['backup.sh']);
-  const warmCacheScript = scripts('warm-cache-script', ['warm-cache.sh']);
+  const warmCacheScript = scripts('warm-cache-script', ['warm-cache.sh', 'warm-cache-init.sh']);
   const cronJob = (name: string, schedule: string, runs: Duration, extra: Partial<ConstructorParameters<typeof BatchJob>[2]>) => new BatchJob(chart, name, {
     name,
     labels,
@@ -192,14 +192,14 @@ export function buildPodinfo(app: App, id = 'podinfo'): HardenedChart {
     env: { FRONTEND_URL: 'http://frontend' },
     config: [ConfigAttachment.files(warmCacheScript, { mountPath: '/scripts' })],
     restartPolicy: JobRestartPolicy.ON_FAILURE,
-    // The original's init step dumps a verbose request to the frontend (DNS, TCP, headers) into
-    // the job's log. An init container cannot mount a ConfigMap here (README: library gaps), so
-    // its one request is written out instead of read from warm-cache-init.sh.
+    // The init step logs one verbose request to the frontend (DNS, connection, headers) before
+    // the job starts; it runs its script from the same ConfigMap, mounted at the same path.
     initContainers: [{
       name: 'warm-cache-init',
       image: PODINFO_IMAGE,
-      command: ['/bin/sh', '-c', 'curl -v "${FRONTEND_URL}/api/info" 2>&1'],
+      command: ['/bin/sh', '/scripts/warm-cache-init.sh'],
       env: { FRONTEND_URL: 'http://frontend' },
+      config: [ConfigAttachment.files(warmCacheScript, { mountPath: '/scripts' })],
       resources: jobResources,
     }],
   });
