@@ -205,6 +205,76 @@ describe('mounts: optional, items, objects the cluster has', () => {
   });
 });
 
+describe('config on init containers and sidecars', () => {
+  test('an init container mounts the script the main container also runs: one volume, one path', () => {
+    const { pod, deployment } = render({}, c => {
+      const scripts = new kplus.ConfigMap(c, 'scripts', { data: { 'init.sh': 'echo init', 'run.sh': 'echo run' } });
+      const attach = () => ConfigAttachment.files(scripts, { mountPath: '/scripts' });
+      return { config: [attach()], initContainers: [{ name: 'setup', image: IMAGE, command: ['/bin/sh', '/scripts/init.sh'], config: [attach()] }] };
+    });
+    expect(pod.volumes.filter((v: any) => v.configMap)).toEqual([{ name: 'config-0', configMap: { name: expect.stringMatching(/scripts/), defaultMode: 0o444 } }]);
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'config-0', mountPath: '/scripts', readOnly: true }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'config-0', mountPath: '/scripts', readOnly: true }]);
+    expect(deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('a sidecar\'s own object: its own volume, env attachments as its variables, the content rolls the pods', () => {
+    const build = (value: string) => render({}, c => {
+      const proxy = new kplus.ConfigMap(c, 'proxy', { data: { 'proxy.conf': value, 'unused.conf': '' } });
+      const settings = new kplus.ConfigMap(c, 'proxy-settings', { data: { LOG_LEVEL: 'info' } });
+      return {
+        sidecars: [{
+          name: 'proxy',
+          image: IMAGE,
+          healthCheck: HealthCheck.exec(['/bin/ready'], { livenessCommand: ['/bin/alive'] }),
+          config: [ConfigAttachment.files(proxy, { mountPath: '/etc/proxy', items: { 'proxy.conf': 'proxy.conf' } }), ConfigAttachment.env(settings, { keys: ['LOG_LEVEL'] })],
+        }],
+      };
+    });
+    const { pod, deployment } = build('listen 8080');
+    const sidecar = pod.containers[1];
+    expect(pod.volumes).toContainEqual({ name: 'sidecar0-config-0', configMap: { name: expect.stringMatching(/proxy/), defaultMode: 0o444, items: [{ key: 'proxy.conf', path: 'proxy.conf' }] } });
+    expect(sidecar.volumeMounts).toEqual([{ name: 'sidecar0-config-0', mountPath: '/etc/proxy', readOnly: true }]);
+    expect(sidecar.env).toEqual([{ name: 'LOG_LEVEL', valueFrom: { configMapKeyRef: { name: expect.stringMatching(/proxy-settings/), key: 'LOG_LEVEL' } } }]);
+    expect(pod.containers[0].volumeMounts).toBeUndefined();
+    expect(pod.containers[0].env).toBeUndefined();
+    const checksum = (d: any) => d.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(checksum(deployment)).not.toBe(checksum(build('listen 9090').deployment));
+    expect(schemaErrors(synth(build('x').chart))).toEqual([]);
+  });
+
+  test('works on a BatchJob\'s init container', () => {
+    const c = chart();
+    const scripts = new kplus.ConfigMap(c, 'scripts', { data: { 'wait.sh': 'true' } });
+    new BatchJob(c, 'report', {
+      image: IMAGE,
+      initContainers: [{ name: 'wait', image: IMAGE, command: ['/bin/sh', '/scripts/wait.sh'], config: [ConfigAttachment.files(scripts, { mountPath: '/scripts' })] }],
+    });
+    const pod = podSpec(one(synth(c), 'Job'));
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'init0-config-0', mountPath: '/scripts', readOnly: true }]);
+    expect(pod.volumes).toEqual([{ name: 'init0-config-0', configMap: { name: expect.stringMatching(/scripts/), defaultMode: 0o444 } }]);
+    expect(pod.containers[0].volumeMounts).toBeUndefined();
+  });
+
+  test('refused: a missing key, a variable set twice, two different volumes at one path, a plaintext Secret, not a list', () => {
+    const settings = (c: Chart) => new kplus.ConfigMap(c, 'settings', { data: { A: '1', B: '2' } });
+    expectRefused(app({}, c => ({ initContainers: [{ name: 'setup', image: IMAGE, config: [ConfigAttachment.env(settings(c), { keys: ['C'] })] }] })),
+      'initContainers[0].config[0]', 'no key "C"');
+    expectRefused(app({}, c => ({ initContainers: [{ name: 'setup', image: IMAGE, env: { A: 'x' }, config: [ConfigAttachment.env(settings(c), { keys: ['A'] })] }] })),
+      'initContainers[0].config', 'set twice');
+    expectRefused(app({}, c => {
+      const s = settings(c);
+      return {
+        config: [ConfigAttachment.files(s, { mountPath: '/etc/settings' })],
+        sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.exec(['/bin/ready']), config: [ConfigAttachment.files(s, { mountPath: '/etc/settings', items: { A: 'a' } })] }],
+      };
+    }), 'sidecars[0].config[0].mountPath', 'mounts another volume');
+    expectRefused(app({}, c => ({ initContainers: [{ name: 'setup', image: IMAGE, config: [new kplus.Secret(c, 'plain', { stringData: { A: 'b' } })] }] })),
+      'initContainers[0].config[0]', 'not a ConfigMap or EncryptedConfig');
+    expectRefused(app({}, c => ({ initContainers: [{ name: 'setup', image: IMAGE, config: settings(c) as any }] })), 'initContainers[0].config');
+  });
+});
+
 describe('labels, pod labels and annotations, component', () => {
   test('labels go on every object; podLabels and podAnnotations on the pod template only; component is configurable', () => {
     const { manifest, deployment } = render({

@@ -125,10 +125,12 @@ export interface ResolvedConfig {
   readonly binding: () => ConfigBinding;
   readonly volumeName?: string;
   readonly mountPath?: string;
+  /** Whether the volume is another container's (the same object and keys), so it is not added again. */
+  readonly shared?: boolean;
 }
 
 /** How the pod refers to an attached object, or an error naming what `config` accepts. */
-function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => ConfigBinding {
+function bindingOf(scope: IConstruct, index: number, source: IConstruct, propPrefix = ''): () => ConfigBinding {
   if (source instanceof kplus.ConfigMap) {
     return () => configMapBinding(source);
   }
@@ -136,7 +138,7 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     return () => source.configBinding();
   }
   const imported = source as any;
-  if (isImportedConfigMap(scope, `config[${index}]`, source)) {
+  if (isImportedConfigMap(scope, `${propPrefix}config[${index}]`, source)) {
     // kplus.ConfigMap.fromConfigMapName(): an object the cluster provides; only its name is known.
     return () => ({ kind: ConfigObjectKind.CONFIG_MAP, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
   }
@@ -145,7 +147,7 @@ function bindingOf(scope: IConstruct, index: number, source: IConstruct): () => 
     // pull secret); only its name is known. A plaintext kplus.Secret in the chart is not taken.
     return () => ({ kind: ConfigObjectKind.SECRET, name: imported.name, keys: [], fingerprint: `imported:${imported.name}` });
   }
-  throw propError(scope, `config[${index}]`, source?.node?.path ?? String(source),
+  throw propError(scope, `${propPrefix}config[${index}]`, source?.node?.path ?? String(source),
     'not a ConfigMap or EncryptedConfig', 'pass a cdk8s-plus ConfigMap, an EncryptedConfig, kplus.ConfigMap.fromConfigMapName / kplus.Secret.fromSecretName for objects the cluster has, or ConfigAttachment.files/env of one');
 }
 
@@ -160,23 +162,27 @@ function namespaceOf(source: IConstruct): string | undefined {
  * Resolves a workload's `config` list: validates it at construct time and assigns volume
  * names and mount paths for the file attachments.
  */
-export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefined, namespace: string | undefined): ResolvedConfig[] {
+export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefined, namespace: string | undefined,
+  propPrefix = '', volumePrefix = 'config'): ResolvedConfig[] {
   const resolved: ResolvedConfig[] = [];
   const seen = new Set<IConstruct>();
+  if (config !== undefined && !Array.isArray(config)) {
+    throw propError(scope, `${propPrefix}config`, config, 'must be a list', 'write it like config: [settings, ConfigAttachment.files(scripts, { mountPath: "/scripts" })]');
+  }
   (config ?? []).forEach((item, index) => {
     const attachment = item instanceof ConfigAttachment ? item : ConfigAttachment.files(item);
-    const binding = bindingOf(scope, index, attachment.source);
+    const binding = bindingOf(scope, index, attachment.source, propPrefix);
     if (seen.has(attachment.source)) {
-      throw propError(scope, `config[${index}]`, attachment.source.node.path, 'attached twice', 'attach each object once');
+      throw propError(scope, `${propPrefix}config[${index}]`, attachment.source.node.path, 'attached twice', 'attach each object once');
     }
     seen.add(attachment.source);
     const sourceNamespace = namespaceOf(attachment.source);
     if (sourceNamespace && sourceNamespace !== namespace) {
-      throw propError(scope, `config[${index}]`, attachment.source.node.path,
+      throw propError(scope, `${propPrefix}config[${index}]`, attachment.source.node.path,
         `it is in namespace ${JSON.stringify(sourceNamespace)}, the workload in ${namespace ? JSON.stringify(namespace) : 'no namespace (whatever kubectl points at)'}; a pod can only mount objects of its own namespace`,
         namespace ? 'define the object in the workload\'s chart or namespace' : `give the workload's chart the namespace ${JSON.stringify(sourceNamespace)}`);
     }
-    const prop = `config[${index}]`;
+    const prop = `${propPrefix}config[${index}]`;
     if (attachment.optional !== undefined && typeof attachment.optional !== 'boolean') {
       throw propError(scope, `${prop}.optional`, attachment.optional, 'must be true or false', 'write optional: true or leave it unset');
     }
@@ -188,7 +194,7 @@ export function resolveConfig(scope: IConstruct, config: IConstruct[] | undefine
           throw propError(scope, `${prop}.items.${key}`, file, 'must be a relative file path without "..", "." or "//"', 'write it like "server.crt" or "tls/server.crt"');
         }
       }
-      const volumeName = `config-${index}`;
+      const volumeName = `${volumePrefix}-${index}`;
       resolved.push({ attachment, binding, volumeName, mountPath: attachment.mountPath, owned, prop });
     } else {
       for (const [variable, key] of attachment._envPairs()) {

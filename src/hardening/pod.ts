@@ -4,8 +4,8 @@ import * as kplus from 'cdk8s-plus-28';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
-import { checkAttachmentKeys, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
-import { checkEnvVariables, ENV_NAME, renderEnvVariables, resolveEnvReferences } from './env';
+import { checkAttachmentKeys, ConfigAttachment, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
+import { checkEnvVariables, ENV_NAME, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
 import {
   checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
   ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
@@ -92,6 +92,16 @@ export interface ContainerOptions {
    * @default false
    */
   readonly mountApiToken?: boolean;
+  /**
+   * ConfigMaps and EncryptedConfigs this container sees, as the workload's `config`: the object
+   * itself or `ConfigAttachment.files(...)` mounts its keys as read-only files,
+   * `ConfigAttachment.env(...)` sets variables. An object the main container (or another
+   * container) also mounts with the same keys is the same volume, so both may mount it at the
+   * same path (an init container running a script the main container also runs). The object's
+   * content is part of the pod's config checksum.
+   * @default - none
+   */
+  readonly config?: IConstruct[];
 }
 
 /** Props shared by every workload construct (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -349,6 +359,8 @@ interface ResolvedContainer {
   readonly resources: k8s.ResourceRequirements;
   readonly probes?: RenderedProbes;
   readonly mounts: k8s.VolumeMount[];
+  /** The container's `config`, each file attachment with the volume it mounts (maybe shared). */
+  readonly config: ResolvedConfig[];
 }
 
 /** Refuses bad env names, non-string values and values that look like secrets. */
@@ -671,9 +683,38 @@ export class HardenedPod {
         });
         this.checkWritableBudget(`${prop}.`, writable, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
-        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts });
+        const config = this.resolveContainerConfig(key, prop, `${kind === 'initContainers' ? 'init' : 'sidecar'}${i}-config`, options.config);
+        const declared = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
+        for (const c of config) {
+          for (const variable of c.attachment.variableNames ?? []) {
+            if (declared.has(variable)) {
+              throw propError(this.scope, `${prop}.config`, variable, 'this environment variable is set twice (by `env`, `envVariables` or a config attachment)', 'keep one of them');
+            }
+            declared.add(variable);
+          }
+        }
+        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, config });
       });
     }
+  }
+
+  /**
+   * Resolves the `config` of an init container or sidecar. A file attachment of an object that
+   * the main container or an earlier container already mounts with the same keys and optionality
+   * reuses that volume, so the containers may share the mount path; otherwise it gets a volume
+   * of its own (`<volumePrefix>-<index>`).
+   */
+  private resolveContainerConfig(key: string, prop: string, volumePrefix: string, config: IConstruct[] | undefined): ResolvedConfig[] {
+    const same = (a: ConfigAttachment, b: ConfigAttachment) => a.source === b.source
+      && JSON.stringify(sortedJson(a.items ?? {})) === JSON.stringify(sortedJson(b.items ?? {})) && !!a.optional === !!b.optional;
+    const earlier = [...this.config, ...this.extraContainers.flatMap(x => x.config)].filter(c => c.volumeName);
+    return resolveConfig(this.scope, config, Chart.of(this.scope).namespace, `${prop}.`, volumePrefix).map(c => {
+      if (!c.volumeName) return c;
+      const shared = earlier.find(e => same(e.attachment, c.attachment));
+      const resolved = shared ? { ...c, volumeName: shared.volumeName, shared: true } : c;
+      if (resolved.mountPath) this.claimPath(key, resolved.mountPath, resolved.volumeName!, `${resolved.prop}.mountPath`);
+      return resolved;
+    });
   }
 
   /** The emptyDir volume of a writable path, created on first use. */
@@ -834,6 +875,26 @@ export class HardenedPod {
     });
     const extraContainer = (x: ResolvedContainer): k8s.Container => {
       const xmounts = [...x.mounts];
+      const xenv: k8s.EnvVar[] = [];
+      const xenvFrom: k8s.EnvFromSource[] = [];
+      for (const c of x.config) {
+        const binding = c.binding();
+        if (c.owned) checkAttachmentKeys(this.scope, c.prop, c.attachment, binding);
+        bindings.push(binding);
+        if (c.volumeName) {
+          const mountPath = c.mountPath ?? defaultMountPath(binding);
+          const other = c.mountPath ? undefined : this.paths.get(mountPath);
+          if (other && other.volume !== c.volumeName) {
+            throw propError(this.scope, c.prop, binding.name, `its default mount path ${mountPath} is already used by ${other.owner}`, 'give it a path with ConfigAttachment.files(obj, { mountPath })');
+          }
+          if (!c.shared) volumes.push(configVolume(c.volumeName, binding, c.attachment));
+          xmounts.push({ name: c.volumeName, mountPath, readOnly: true });
+        } else {
+          const e = configEnv(binding, c.attachment);
+          xenv.push(...e.env);
+          xenvFrom.push(...e.envFrom);
+        }
+      }
       if (x.options.mountApiToken) {
         if (!this.apiToken) {
           throw propError(this.scope, `${x.prop}.mountApiToken`, true, 'no role is bound to the workload, so the pod has no API token to mount',
@@ -846,7 +907,8 @@ export class HardenedPod {
         image: x.image.image,
         command: x.options.command,
         args: x.options.args,
-        env: [...Object.keys(x.env).sort().map(name => ({ name, value: x.env[name] })), ...renderEnvVariables(x.envVariables)],
+        env: [...Object.keys(x.env).sort().map(name => ({ name, value: x.env[name] })), ...renderEnvVariables(x.envVariables), ...xenv],
+        envFrom: xenvFrom,
         resources: x.resources,
         probes: x.probes,
         mounts: xmounts,
@@ -865,7 +927,9 @@ export class HardenedPod {
       'kubectl.kubernetes.io/default-container': this.containerName,
     };
     const attached = new Set(bindings.map(b => `${b.kind}/${b.name}`));
-    const checksummed = [...bindings, ...[...referenced.entries()].filter(([k]) => !attached.has(k)).map(([, b]) => b)];
+    // An object attached to several containers counts once.
+    const unique = [...new Map(bindings.map(b => [`${b.kind}/${b.name}`, b])).values()];
+    const checksummed = [...unique, ...[...referenced.entries()].filter(([k]) => !attached.has(k)).map(([, b]) => b)];
     if (checksummed.length > 0 || Object.keys(this.env).length > 0) {
       annotations[CONFIG_CHECKSUM_ANNOTATION] = configChecksum(checksummed, this.env);
     }

@@ -71,6 +71,7 @@ export const CONTAINER_OPTIONS = struct({
   envVariables: optional(ENV_VALUES),
   workingDir: optional(str()),
   writableVolumes: optional(WRITABLE_VOLUMES),
+  config: optional(arrayOf(construct('a ConfigMap, an EncryptedConfig or a ConfigAttachment', 'attach a kplus.ConfigMap, an EncryptedConfig or ConfigAttachment.env(...)/files(...)'))),
 }, 'ContainerOptions');
 
 /** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
