@@ -92,6 +92,29 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
     expect(env.REGION).toEqual({ name: 'REGION', value: 'eu-west-1' });
   });
 
+  test('$(VAR) references: a variable comes after those it refers to, so the kubelet expands it', () => {
+    const { container, pod } = render({
+      env: {
+        // Sorted by name, DATA_DIR would come before NODE_NAME, and env before envVariables.
+        DATA_DIR: '/data/$(NODE_NAME)',
+        NODE_NAME: 'rabbit@$(POD_NAME).db.$(POD_NAMESPACE)',
+        LITERAL: 'cost: $$(ZZZ_LATER)',
+        CYCLE_A: '$(CYCLE_B)',
+        CYCLE_B: '$(CYCLE_A)',
+        ZZZ_LATER: 'z',
+      },
+      envVariables: {
+        POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+        POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+      },
+      sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0', env: { A_URL: 'http://$(Z_HOST):80' }, envVariables: { Z_HOST: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP) } }],
+    });
+    expect(container.env.map((e: any) => e.name)).toEqual(['CYCLE_B', 'CYCLE_A', 'POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
+    expect(pod.containers[1].env.map((e: any) => e.name)).toEqual(['Z_HOST', 'A_URL']);
+    // Without references the order stays sorted by name (env, then envVariables).
+    expect(render({ env: { B: 'b', A: 'a' }, envVariables: { C: kplus.EnvValue.fromValue('c') } }).container.env.map((e: any) => e.name)).toEqual(['A', 'B', 'C']);
+  });
+
   test('init containers and sidecars take envVariables and workingDir too', () => {
     const { pod } = render({
       initContainers: [{ name: 'setup', image: 'ghcr.io/acme/setup:1.0.0', workingDir: '/work', envVariables: { NS: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE) } }],

@@ -5,7 +5,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { checkAttachmentKeys, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
-import { checkEnvVariables, ENV_NAME, renderEnvVariables, resolveEnvReferences } from './env';
+import { checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences } from './env';
 import {
   checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
   ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
@@ -404,7 +404,7 @@ function hardenedContainer(c: {
     command: c.command,
     args: c.args,
     ports: c.ports && c.ports.length > 0 ? c.ports : undefined,
-    env: c.env && c.env.length > 0 ? c.env : undefined,
+    env: c.env && c.env.length > 0 ? orderEnvByReferences(c.env) : undefined, // $(VAR) only expands variables defined before
     envFrom: c.envFrom && c.envFrom.length > 0 ? c.envFrom : undefined,
     resources: c.resources,
     securityContext: {
