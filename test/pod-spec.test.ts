@@ -425,6 +425,37 @@ describe('writable volumes with their own sizes', () => {
     expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'writable-opt-tools', mountPath: '/opt/tools' }]);
   });
 
+  test('sharedWith: an init container fills, from the image\'s own directory, the emptyDir the main container mounts over it', () => {
+    const { pod, container } = render({
+      writablePaths: ['/tmp'],
+      writableVolumes: [{ path: '/opt/app/plugins', sizeLimit: Size.mebibytes(128) }],
+      resources: { ephemeralStorage: { request: '256Mi', limit: '256Mi' } },
+      initContainers: [{
+        name: 'copy-plugins',
+        image: 'ghcr.io/acme/app:1.0.0',
+        command: ['cp', '-r', '/opt/app/plugins/.', '/seed/plugins/'],
+        writableVolumes: [{ path: '/seed/plugins', sharedWith: '/opt/app/plugins' }],
+        resources: { ephemeralStorage: { request: '128Mi', limit: '128Mi' } },
+      }],
+    });
+    expect(pod.volumes.map((v: any) => [v.name, v.emptyDir.sizeLimit])).toEqual([['writable-tmp', '64Mi'], ['writable-opt-app-plugins', '128Mi']]);
+    expect(container.volumeMounts).toEqual([{ name: 'writable-tmp', mountPath: '/tmp' }, { name: 'writable-opt-app-plugins', mountPath: '/opt/app/plugins' }]);
+    // The init container does not mount anything at /opt/app/plugins, so it reads the image's files there.
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'writable-opt-app-plugins', mountPath: '/seed/plugins' }]);
+  });
+
+  test('sharedWith is refused on the main container, for a path the main container does not list, with a size, and over the budget', () => {
+    const init = (volume: object, extra: object = {}) => app({
+      writableVolumes: [{ path: '/opt/app/plugins', sizeLimit: Size.mebibytes(128) }],
+      initContainers: [{ name: 'copy', image: 'ghcr.io/acme/app:1.0.0', writableVolumes: [volume as any], ...extra }],
+    });
+    expectRefused(app({ writableVolumes: [{ path: '/x', sharedWith: '/tmp' }] }), 'writableVolumes[0].sharedWith', 'only an init container or a sidecar');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/other' }), 'initContainers[0].writableVolumes[0].sharedWith', 'its writable paths: /opt/app/plugins');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/app/plugins', sizeLimit: Size.mebibytes(8) }), 'sizeLimit', 'main container');
+    expectRefused(init({ path: '/seed', sharedWith: 'relative' }), 'sharedWith');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/app/plugins' }, { resources: { ephemeralStorage: { request: '64Mi', limit: '64Mi' } } }), "exceeds the container's ephemeral-storage limit", 'at least 128Mi');
+  });
+
   test('over the ephemeral-storage limit, a path twice, different sizes for one shared path and bad sizes are refused', () => {
     expectRefused(app({ writableVolumes: [{ path: '/opt/tools', sizeLimit: Size.gibibytes(1) }] }), 'exceeds the ephemeral-storage limit', 'at least 1024Mi');
     expectRefused(app({ writablePaths: ['/tmp'], writableVolumes: [{ path: '/tmp', sizeLimit: Size.mebibytes(8) }] }), 'listed twice');
