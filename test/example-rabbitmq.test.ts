@@ -115,10 +115,8 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     // Differences, each in README.md: the password and the Erlang cookie come as env from the
     // sealed Secret (the chart's usePasswordFiles=false names), since a plain variable named
     // *PASSWORD* (RABBITMQ_PASSWORD_FILE) is refused; RABBITMQ_UPDATE_PASSWORD ("no") is the
-    // image's default; the init container that copies the plugins directory is left out (it only
-    // serves community plugins, and a shared emptyDir cannot be mounted at another path).
+    // image's default.
     const expected = JSON.parse(JSON.stringify(ORIGINAL_CONTAINERS));
-    delete expected['prepare-plugins-dir'];
     expected.rabbitmq.env = expected.rabbitmq.env
       .filter((n: string) => !['RABBITMQ_ERL_COOKIE_FILE', 'RABBITMQ_PASSWORD_FILE', 'RABBITMQ_UPDATE_PASSWORD'].includes(n))
       .concat(['RABBITMQ_ERL_COOKIE', 'RABBITMQ_PASSWORD']).sort();
@@ -164,8 +162,16 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     expect(broker.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(broker.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual([
       '/bitnami/rabbitmq/conf', '/opt/bitnami/rabbitmq/.rabbitmq', '/opt/bitnami/rabbitmq/.rabbitmq/mnesia', '/opt/bitnami/rabbitmq/etc/rabbitmq',
-      '/opt/bitnami/rabbitmq/var/lib/rabbitmq', '/opt/bitnami/rabbitmq/var/log/rabbitmq', '/tmp',
+      '/opt/bitnami/rabbitmq/plugins', '/opt/bitnami/rabbitmq/var/lib/rabbitmq', '/opt/bitnami/rabbitmq/var/log/rabbitmq', '/tmp',
     ]);
+    // The init container copies the image's plugins (read at their own path) into the emptyDir
+    // the broker mounts over that path, as the chart's prepare-plugins-dir does.
+    const init = pod.initContainers[0];
+    expect(init.name).toBe('prepare-plugins-dir');
+    expect(init.command.join(' ')).toContain('cp -r --preserve=mode /opt/bitnami/rabbitmq/plugins/. /emptydir/app-plugins-dir/');
+    const plugins = broker.volumeMounts.find((m: any) => m.mountPath === '/opt/bitnami/rabbitmq/plugins');
+    expect(init.volumeMounts).toEqual([{ name: plugins.name, mountPath: '/emptydir/app-plugins-dir' }]);
+    expect(init.securityContext).toEqual(broker.securityContext);
     // One 8Gi volume per replica for the node's data, kept when the StatefulSet goes.
     expect(sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.resources.requests.storage])).toEqual([['data', '8Gi']]);
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });

@@ -114,6 +114,20 @@ export function buildRabbitmq(app: App, id = 'rabbitmq'): HardenedChart {
       '/opt/bitnami/rabbitmq/.rabbitmq',
       '/opt/bitnami/rabbitmq/var/log/rabbitmq',
     ],
+    // The plugins directory, writable as in the chart (community plugins are downloaded into it):
+    // the init container fills it from the image's own copy, which it reads at the original path.
+    writableVolumes: [{ path: '/opt/bitnami/rabbitmq/plugins', sizeLimit: Size.mebibytes(128) }],
+    initContainers: [{
+      name: 'prepare-plugins-dir',
+      image: IMAGE,
+      command: ['/bin/bash', '-ec', 'cp -r --preserve=mode /opt/bitnami/rabbitmq/plugins/. /emptydir/app-plugins-dir/'],
+      writableVolumes: [{ path: '/emptydir/app-plugins-dir', sharedWith: '/opt/bitnami/rabbitmq/plugins' }],
+      resources: {
+        cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(100) },
+        memoryResources: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
+        ephemeralStorageResources: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
+      },
+    }],
     env: {
       BITNAMI_DEBUG: 'false',
       RABBITMQ_FORCE_BOOT: 'no',
