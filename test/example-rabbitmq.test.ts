@@ -202,6 +202,9 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     expect(byName('rabbitmq-headless').spec.clusterIP).toBe('None');
     const monitor = objects.find((o) => o.kind === 'ServiceMonitor');
     expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', scheme: 'http' }]);
+    // It selects the headless Service only, so each node is scraped once (not again through `rabbitmq`).
+    const selects = (svc: any) => Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v);
+    expect(objects.filter((o) => o.kind === 'Service' && selects(o)).map((o) => o.metadata.name)).toEqual(['rabbitmq-headless']);
   });
 
   test('the allowed matrix between its workloads: the nodes\' Erlang distribution, plus the library\'s replica peering', () => {

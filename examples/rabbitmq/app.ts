@@ -173,7 +173,7 @@ export function buildRabbitmq(app: App, id = 'rabbitmq'): HardenedChart {
   });
 
   // The chart's ClusterIP Service `rabbitmq`, the one clients use (`rabbitmq:5672`), with all its ports.
-  new SharedService(chart, 'service', {
+  new SharedService(chart, 'rabbitmq-service', {
     name: 'rabbitmq',
     ports: [
       { name: 'amqp', port: 5672 },
