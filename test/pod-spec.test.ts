@@ -92,6 +92,29 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
     expect(env.REGION).toEqual({ name: 'REGION', value: 'eu-west-1' });
   });
 
+  test('$(VAR) references: a variable comes after those it refers to, so the kubelet expands it', () => {
+    const { container, pod } = render({
+      env: {
+        // Sorted by name, DATA_DIR would come before NODE_NAME, and env before envVariables.
+        DATA_DIR: '/data/$(NODE_NAME)',
+        NODE_NAME: 'rabbit@$(POD_NAME).db.$(POD_NAMESPACE)',
+        LITERAL: 'cost: $$(ZZZ_LATER)',
+        CYCLE_A: '$(CYCLE_B)',
+        CYCLE_B: '$(CYCLE_A)',
+        ZZZ_LATER: 'z',
+      },
+      envVariables: {
+        POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+        POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+      },
+      sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0', env: { A_URL: 'http://$(Z_HOST):80' }, envVariables: { Z_HOST: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP) } }],
+    });
+    expect(container.env.map((e: any) => e.name)).toEqual(['CYCLE_B', 'CYCLE_A', 'POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
+    expect(pod.containers[1].env.map((e: any) => e.name)).toEqual(['Z_HOST', 'A_URL']);
+    // Without references the order stays sorted by name (env, then envVariables).
+    expect(render({ env: { B: 'b', A: 'a' }, envVariables: { C: kplus.EnvValue.fromValue('c') } }).container.env.map((e: any) => e.name)).toEqual(['A', 'B', 'C']);
+  });
+
   test('init containers and sidecars take envVariables and workingDir too', () => {
     const { pod } = render({
       initContainers: [{ name: 'setup', image: 'ghcr.io/acme/setup:1.0.0', workingDir: '/work', envVariables: { NS: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE) } }],
@@ -470,6 +493,37 @@ describe('writable volumes with their own sizes', () => {
     expect(sizes).toEqual({ 'writable-tmp': '64Mi', 'writable-opt-tools': '256Mi', 'writable-cache': '64Mi' });
     expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/opt/tools', '/cache']);
     expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'writable-opt-tools', mountPath: '/opt/tools' }]);
+  });
+
+  test('sharedWith: an init container fills, from the image\'s own directory, the emptyDir the main container mounts over it', () => {
+    const { pod, container } = render({
+      writablePaths: ['/tmp'],
+      writableVolumes: [{ path: '/opt/app/plugins', sizeLimit: Size.mebibytes(128) }],
+      resources: { ephemeralStorage: { request: '256Mi', limit: '256Mi' } },
+      initContainers: [{
+        name: 'copy-plugins',
+        image: 'ghcr.io/acme/app:1.0.0',
+        command: ['cp', '-r', '/opt/app/plugins/.', '/seed/plugins/'],
+        writableVolumes: [{ path: '/seed/plugins', sharedWith: '/opt/app/plugins' }],
+        resources: { ephemeralStorage: { request: '128Mi', limit: '128Mi' } },
+      }],
+    });
+    expect(pod.volumes.map((v: any) => [v.name, v.emptyDir.sizeLimit])).toEqual([['writable-tmp', '64Mi'], ['writable-opt-app-plugins', '128Mi']]);
+    expect(container.volumeMounts).toEqual([{ name: 'writable-tmp', mountPath: '/tmp' }, { name: 'writable-opt-app-plugins', mountPath: '/opt/app/plugins' }]);
+    // The init container does not mount anything at /opt/app/plugins, so it reads the image's files there.
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'writable-opt-app-plugins', mountPath: '/seed/plugins' }]);
+  });
+
+  test('sharedWith is refused on the main container, for a path the main container does not list, with a size, and over the budget', () => {
+    const init = (volume: object, extra: object = {}) => app({
+      writableVolumes: [{ path: '/opt/app/plugins', sizeLimit: Size.mebibytes(128) }],
+      initContainers: [{ name: 'copy', image: 'ghcr.io/acme/app:1.0.0', writableVolumes: [volume as any], ...extra }],
+    });
+    expectRefused(app({ writableVolumes: [{ path: '/x', sharedWith: '/tmp' }] }), 'writableVolumes[0].sharedWith', 'only an init container or a sidecar');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/other' }), 'initContainers[0].writableVolumes[0].sharedWith', 'its writable paths: /opt/app/plugins');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/app/plugins', sizeLimit: Size.mebibytes(8) }), 'sizeLimit', 'main container');
+    expectRefused(init({ path: '/seed', sharedWith: 'relative' }), 'sharedWith');
+    expectRefused(init({ path: '/seed', sharedWith: '/opt/app/plugins' }, { resources: { ephemeralStorage: { request: '64Mi', limit: '64Mi' } } }), "exceeds the container's ephemeral-storage limit", 'at least 128Mi');
   });
 
   test('over the ephemeral-storage limit, a path twice, different sizes for one shared path and bad sizes are refused', () => {

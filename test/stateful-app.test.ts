@@ -94,6 +94,21 @@ describe('StatefulApp output', () => {
     expect(() => app.podDnsName(3)).toThrow(/ordinal/);
   });
 
+  test('serviceName names the headless Service apart from the app (a chart\'s "<name>-headless"), and the per-pod DNS with it', () => {
+    const { manifest, sts, app } = render({ ...CLUSTER, serviceName: 'db-headless' });
+    const svc = one(manifest, 'Service');
+    expect(svc.metadata.name).toBe('db-headless');
+    expect(sts.metadata.name).toBe('db');
+    expect(sts.spec.serviceName).toBe('db-headless');
+    expect(svc.metadata.labels).toEqual(sts.metadata.labels);
+    expect(app.serviceName).toBe('db-headless');
+    expect(app.podDnsName(1)).toBe('db-1.db-headless.shop.svc');
+    expect(render().app.serviceName).toBe('db');
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('refuses a serviceName that is not a DNS label', () => expectError({ serviceName: 'DB_headless' }, 'serviceName', 'DB_headless'));
+
   test('ordered pod management and rolling updates by default; Parallel on request', () => {
     const { sts } = render();
     expect(sts.spec.podManagementPolicy).toBe('OrderedReady');

@@ -19,7 +19,8 @@ import {
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
-import { enumOf, optional, struct, validateProps } from '../hardening/props';
+import { enumOf, optional, str, struct, validateProps } from '../hardening/props';
+import { checkDnsLabel } from '../hardening/validation';
 import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
@@ -57,6 +58,14 @@ export interface StatefulAppProps extends WorkloadProps {
    * @default - the same as `port`
    */
   readonly servicePort?: number;
+  /**
+   * Name of the headless Service that governs the StatefulSet (`serviceName`), and so the
+   * per-pod DNS names `<app name>-<ordinal>.<serviceName>.<namespace>.svc`: for an app whose
+   * clients or cluster configuration already use another name (Helm charts often name it
+   * `<name>-headless`, next to a ClusterIP Service `<name>`).
+   * @default - the app's name
+   */
+  readonly serviceName?: string;
   /**
    * Named ports, each a container port, a port of the headless Service and an ingress rule of
    * its own. The first is the main port: health checks and `NetworkPeer.workload(app)` use it.
@@ -142,6 +151,7 @@ const STATEFUL_APP_SCHEMA = struct({
     whenScaled: optional(enumOf(ClaimRetention, 'ClaimRetention')),
   }, 'ClaimRetentionPolicy')),
   podManagementPolicy: optional(enumOf(kplus.PodManagementPolicy, 'PodManagementPolicy')),
+  serviceName: optional(str()),
 }, 'StatefulAppProps');
 
 /**
@@ -164,8 +174,10 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
   public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy. */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
-  /** `metadata.name` of every object of the app; also the headless Service's name. */
+  /** `metadata.name` of every object of the app (but the headless Service). */
   public readonly name: string;
+  /** Name of the headless Service: `serviceName`, by default the app's name. */
+  public readonly serviceName: string;
   /**
    * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
    * does not let an implementation make an optional property required).
@@ -215,6 +227,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
+    if (props.serviceName !== undefined) checkDnsLabel(this, 'serviceName', props.serviceName);
+    this.serviceName = props.serviceName ?? this.name;
     this.podSelectorLabels = pod.selector;
     this.serviceAccount = pod.serviceAccount;
     const metadata = { name: this.name, labels: pod.labels };
@@ -226,7 +240,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     // gets a stable name. Not-ready pods are published too: the members of a clustered database
     // must find each other to form the cluster before any of them is ready.
     this.service = new kube.KubeService(this, 'Service', {
-      metadata,
+      metadata: { ...metadata, name: this.serviceName },
       spec: {
         clusterIP: 'None',
         publishNotReadyAddresses: true,
@@ -247,7 +261,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
       metadata,
       spec: Lazy.any({
         produce: (): k8s.StatefulSetSpec => ({
-          serviceName: this.name,
+          serviceName: this.serviceName,
           replicas: this.replicas,
           selector: { matchLabels: pod.selector },
           podManagementPolicy,
@@ -310,7 +324,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
   }
 
   private get exposed(): ExposedApp {
-    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.name, port: this.mainPort, namespace: this.namespace };
+    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.serviceName, port: this.mainPort, namespace: this.namespace };
   }
 
   /** Namespace of the app: the chart's. */
@@ -318,13 +332,13 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     return Chart.of(this).namespace;
   }
 
-  /** The DNS name of one replica: `<name>-<ordinal>.<name>.<namespace>.svc` (without a namespace: `<name>-<ordinal>.<name>`). */
+  /** The DNS name of one replica: `<name>-<ordinal>.<serviceName>.<namespace>.svc` (without a namespace: `<name>-<ordinal>.<serviceName>`). */
   public podDnsName(ordinal: number): string {
     if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= this.replicas) {
       throw propError(this, 'podDnsName ordinal', ordinal, `the app has replicas 0 to ${this.replicas - 1}`, `use an ordinal from 0 to ${this.replicas - 1}`);
     }
     const ns = this.namespace;
-    return `${this.name}-${ordinal}.${this.name}${ns ? `.${ns}.svc` : ''}`;
+    return `${this.name}-${ordinal}.${this.serviceName}${ns ? `.${ns}.svc` : ''}`;
   }
 
   private resolveRetention(policy: ClaimRetentionPolicy | undefined): k8s.StatefulSetPersistentVolumeClaimRetentionPolicy {

@@ -138,3 +138,30 @@ export function secretKeyEnvValue(name: string, key: string, options: kplus.EnvV
   // EnvValue.fromSecretValue reads only `secret.name`: a reference is enough.
   return kplus.EnvValue.fromSecretValue({ secret: { name } as unknown as kplus.ISecret, key }, options);
 }
+
+/**
+ * The env entries in an order in which the kubelet expands every `$(VAR)`: it expands a
+ * reference only to a variable defined earlier in the list, so a variable moves after those its
+ * value refers to (`RABBITMQ_NODE_NAME: rabbit@$(MY_POD_NAME)` after `MY_POD_NAME`, although the
+ * library writes variables sorted by name). Otherwise the order is kept. `$$(VAR)` is an escaped
+ * literal, not a reference; a reference cycle keeps its order (the kubelet leaves it as written).
+ */
+export function orderEnvByReferences(env: k8s.EnvVar[]): k8s.EnvVar[] {
+  const byName = new Map(env.map(e => [e.name, e]));
+  const references = (e: k8s.EnvVar): string[] => {
+    if (typeof e.value !== 'string') return [];
+    return [...e.value.matchAll(/(\$*)\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g)]
+      .filter(m => m[1].length % 2 === 0 && m[2] !== e.name && byName.has(m[2]))
+      .map(m => m[2]);
+  };
+  const out: k8s.EnvVar[] = [];
+  const seen = new Set<string>();
+  const visit = (e: k8s.EnvVar) => {
+    if (seen.has(e.name)) return;
+    seen.add(e.name);
+    for (const name of references(e)) visit(byName.get(name)!);
+    out.push(e);
+  };
+  env.forEach(visit);
+  return out;
+}

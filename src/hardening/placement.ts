@@ -55,6 +55,15 @@ export interface WritableVolume {
    * @default - `writablePathSizeLimit` (64Mi)
    */
   readonly sizeLimit?: Size;
+  /**
+   * On an init container or a sidecar: mount the emptyDir of this writable path of the main
+   * container at `path`, instead of a new one. The two containers see the same files at two
+   * paths, e.g. an init container that copies the image's own directory into the volume the main
+   * container mounts over that directory (which the init container can then still read). The
+   * volume keeps the main container's size limit, so `sizeLimit` is refused with it.
+   * @default - none: `path` gets its own emptyDir (shared with containers that list the same path)
+   */
+  readonly sharedWith?: string;
 }
 
 /** Prefixes of annotations and labels that belong to Kubernetes itself or to this library. */
@@ -166,6 +175,8 @@ export interface ResolvedWritable {
   readonly prop: string;
   readonly sizeLimit: string;
   readonly bytes: number;
+  /** The main container's writable path whose emptyDir is mounted here (`WritableVolume.sharedWith`). */
+  readonly sharedWith?: string;
 }
 
 /** The Kubernetes quantity of a Size (whole KiB, written in the largest exact unit). */
@@ -193,6 +204,14 @@ export function resolveWritable(scope: IConstruct, prefix: string, paths: string
     checkAbsolutePath(scope, `${prop}.path`, v?.path);
     if (out.some(o => o.path === v.path)) {
       throw propError(scope, `${prop}.path`, v.path, 'listed twice (in writablePaths or writableVolumes)', 'list each path once');
+    }
+    if (v.sharedWith !== undefined) {
+      checkAbsolutePath(scope, `${prop}.sharedWith`, v.sharedWith);
+      if (v.sizeLimit !== undefined) {
+        throw propError(scope, `${prop}.sizeLimit`, v.path, 'the volume is the main container\'s, with its size limit', `remove sizeLimit, or set it on the main container's ${v.sharedWith}`);
+      }
+      out.push({ path: v.path, prop, sizeLimit: '', bytes: 0, sharedWith: v.sharedWith });
+      return;
     }
     if (v.sizeLimit === undefined) {
       out.push({ path: v.path, prop, sizeLimit: defaultLimit, bytes: defaultBytes });

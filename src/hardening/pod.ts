@@ -5,7 +5,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { checkAttachmentKeys, ConfigAttachment, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
-import { checkEnvVariables, ENV_NAME, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
+import { checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
 import {
   checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
   ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
@@ -416,7 +416,7 @@ function hardenedContainer(c: {
     command: c.command,
     args: c.args,
     ports: c.ports && c.ports.length > 0 ? c.ports : undefined,
-    env: c.env && c.env.length > 0 ? c.env : undefined,
+    env: c.env && c.env.length > 0 ? orderEnvByReferences(c.env) : undefined, // $(VAR) only expands variables defined before
     envFrom: c.envFrom && c.envFrom.length > 0 ? c.envFrom : undefined,
     resources: c.resources,
     securityContext: {
@@ -474,7 +474,7 @@ export class HardenedPod {
   /** Every mount path of the pod: which volume is mounted there, by whom, in which containers. */
   private readonly paths = new Map<string, { volume: string; owner: string; containers: Set<string> }>();
   /** The emptyDir of each writable path (shared by every container that lists the path). */
-  private readonly writableVolumes = new Map<string, { name: string; sizeLimit: string; prop: string }>();
+  private readonly writableVolumes = new Map<string, { name: string; sizeLimit: string; bytes: number; prop: string }>();
   private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
 
   constructor(private readonly scope: Construct, private readonly props: WorkloadProps, private readonly options: HardenedPodOptions) {
@@ -560,6 +560,11 @@ export class HardenedPod {
     const sizeLimit = props.writablePathSizeLimit ?? '64Mi';
     const sizeBytes = checkQuantity(scope, 'writablePathSizeLimit', sizeLimit, '64Mi');
     const writable = resolveWritable(scope, '', props.writablePaths, props.writableVolumes, sizeLimit, sizeBytes);
+    const shared = writable.find(w => w.sharedWith !== undefined);
+    if (shared) {
+      throw propError(scope, `${shared.prop}.sharedWith`, shared.sharedWith, 'only an init container or a sidecar can mount a volume of the main container',
+        'list the path in writablePaths of the main container, and sharedWith in the init container or sidecar that fills or reads it');
+    }
     writable.forEach((w, i) => {
       const volumeName = this.writableVolume(w, i);
       this.claimPath(MAIN, w.path, volumeName, w.prop);
@@ -676,12 +681,14 @@ export class HardenedPod {
         const key = `${kind}/${options.name}`;
         const mounts: k8s.VolumeMount[] = [];
         const writable = resolveWritable(this.scope, `${prop}.`, options.writablePaths, options.writableVolumes, sizeLimit, sizeBytes);
-        writable.forEach(w => {
-          const volumeName = this.writableVolume(w, undefined);
+        const budget = writable.map(w => {
+          const volume = w.sharedWith === undefined ? undefined : this.mainWritableVolume(w);
+          const volumeName = volume?.name ?? this.writableVolume(w, undefined);
           this.claimPath(key, w.path, volumeName, w.prop);
           mounts.push({ name: volumeName, mountPath: w.path });
+          return volume ? { ...w, sizeLimit: volume.sizeLimit, bytes: volume.bytes } : w;
         });
-        this.checkWritableBudget(`${prop}.`, writable, resources.ephemeralLimitBytes);
+        this.checkWritableBudget(`${prop}.`, budget, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
         const config = this.resolveContainerConfig(key, prop, `${kind === 'initContainers' ? 'init' : 'sidecar'}${i}-config`, options.config);
         const declared = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
@@ -717,6 +724,17 @@ export class HardenedPod {
     });
   }
 
+  /** The main container's emptyDir that `w.sharedWith` names (`WritableVolume.sharedWith`). */
+  private mainWritableVolume(w: ResolvedWritable): { name: string; sizeLimit: string; bytes: number } {
+    const volume = this.paths.get(w.sharedWith!)?.containers.has(MAIN) ? this.writableVolumes.get(w.sharedWith!) : undefined;
+    if (!volume) {
+      const own = [...this.writableVolumes.entries()].filter(([path]) => this.paths.get(path)?.containers.has(MAIN)).map(([path]) => path);
+      throw propError(this.scope, `${w.prop}.sharedWith`, w.sharedWith, `not a writable path of the main container (its writable paths: ${own.join(', ') || 'none'})`,
+        'list the path in the main container\'s writablePaths or writableVolumes, or name one of those');
+    }
+    return volume;
+  }
+
   /** The emptyDir volume of a writable path, created on first use. */
   private writableVolume(w: ResolvedWritable, index: number | undefined): string {
     const existing = this.writableVolumes.get(w.path);
@@ -731,7 +749,7 @@ export class HardenedPod {
     let volumeName = `writable-${suggestDnsLabel(w.path)}`.slice(0, 63).replace(/-+$/, '');
     if (used.has(volumeName)) volumeName = `writable-${index ?? this.writableVolumes.size}`;
     for (let n = this.writableVolumes.size; used.has(volumeName); n++) volumeName = `writable-${n}`;
-    this.writableVolumes.set(w.path, { name: volumeName, sizeLimit: w.sizeLimit, prop: w.prop });
+    this.writableVolumes.set(w.path, { name: volumeName, sizeLimit: w.sizeLimit, bytes: w.bytes, prop: w.prop });
     this.volumes.push({ name: volumeName, emptyDir: { sizeLimit: kube.quantity(w.sizeLimit) } });
     return volumeName;
   }

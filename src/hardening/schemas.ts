@@ -51,7 +51,8 @@ const ENV_VALUES = mapOf(
 const WRITABLE_VOLUMES = arrayOf(struct({
   path: str(),
   sizeLimit: optional(instanceOf(Size, 'Size', 'use Size.mebibytes(n) or Size.gibibytes(n)')),
-}, 'a WritableVolume { path, sizeLimit? }'));
+  sharedWith: optional(str()),
+}, 'a WritableVolume { path, sizeLimit?, sharedWith? }'));
 
 const STRINGS = arrayOf(str());
 const ENV = mapOf(str(), (k) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k), 'an environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)');
