@@ -6,7 +6,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BatchJob, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, RolloutStrategy, SecureApp, SecureAppProps,
+  BatchJob, Capability, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, RolloutStrategy, SecureApp, SecureAppProps,
   StatefulApp, StorageAccessMode, Subject, Worker,
 } from '../src';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../src/hardening/pod';
@@ -511,4 +511,54 @@ test('a workload using the new props passes the policy gate', () => {
   const m = synth(c);
   expect(m.filter(o => o.kind === 'Deployment')).toHaveLength(2);
   expect(schemaErrors(m)).toEqual([]);
+});
+
+describe('capabilities: NET_BIND_SERVICE added back after dropping ALL', () => {
+  test('on the main container and on ContainerOptions; nothing added by default', () => {
+    const { container, pod } = render({
+      port: 80,
+      capabilities: [Capability.NET_BIND_SERVICE],
+      initContainers: [{ name: 'setup', image: IMAGE, capabilities: [Capability.NET_BIND_SERVICE] }],
+      sidecars: [{ name: 'proxy', image: IMAGE }],
+    });
+    expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(pod.initContainers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(pod.containers[1].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(render().container.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+  });
+
+  test('every workload takes it (StatefulApp, Worker, BatchJob)', () => {
+    const c = chart();
+    new StatefulApp(c, 'db', { image: IMAGE, port: 389, capabilities: [Capability.NET_BIND_SERVICE] });
+    new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['true'], { livenessCommand: ['/bin/alive'] }), capabilities: [Capability.NET_BIND_SERVICE] });
+    new BatchJob(c, 'j', { image: IMAGE, capabilities: [Capability.NET_BIND_SERVICE] });
+    const m = synth(c);
+    for (const kind of ['StatefulSet', 'Deployment', 'Job']) {
+      expect(podSpec(one(m, kind)).containers[0].securityContext.capabilities.add).toEqual(['NET_BIND_SERVICE']);
+    }
+    expect(schemaErrors(m)).toEqual([]);
+  });
+
+  test('any other capability, a capability twice and a non-list are refused', () => {
+    expectRefused(app({ capabilities: ['SYS_ADMIN' as any] }), 'capabilities[0]', '"SYS_ADMIN"', 'only NET_BIND_SERVICE', 'Capability.NET_BIND_SERVICE');
+    expectRefused(app({ capabilities: ['NET_RAW' as any] }), 'capabilities[0]', '"NET_RAW"');
+    expectRefused(app({ capabilities: [Capability.NET_BIND_SERVICE, Capability.NET_BIND_SERVICE] }), 'capabilities[1]', 'listed twice');
+    expectRefused(app({ capabilities: 'NET_BIND_SERVICE' as any }), 'capabilities', 'an array');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, capabilities: ['CHOWN' as any] }] }), 'sidecars[0].capabilities[0]', '"CHOWN"');
+  });
+
+  test('the gate warns about a port below 1024 without it (HARDENED-CTR-003), naming the prop; not with it', () => {
+    const gate = (props: Partial<SecureAppProps>) => {
+      const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+      new SecureApp(c, 'web', { image: IMAGE, runAsUser: 10001, runAsGroup: 10001, ...props } as SecureAppProps);
+      return c.policyReport().findings.filter((f: any) => f.ruleId === 'HARDENED-CTR-003');
+    };
+    const missing = gate({ port: 80 });
+    expect(missing).toHaveLength(1);
+    expect(missing[0].severity).toBe('warning');
+    expect(missing[0].message).toContain('port 80');
+    expect(missing[0].fix).toContain('capabilities: [Capability.NET_BIND_SERVICE]');
+    expect(gate({ port: 80, capabilities: [Capability.NET_BIND_SERVICE] })).toEqual([]);
+    expect(gate({ port: 8080 })).toEqual([]);
+  });
 });

@@ -12,6 +12,7 @@ import {
 } from './placement';
 import { Policy } from '../policy/policy';
 import { propError, REDACTED } from './errors';
+import { Capability, resolveCapabilities } from './capabilities';
 import { HealthCheck, RenderedProbes } from './health-check';
 import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
@@ -92,6 +93,13 @@ export interface ContainerOptions {
    * @default false
    */
   readonly mountApiToken?: boolean;
+  /**
+   * Capabilities added back after dropping ALL: `[Capability.NET_BIND_SERVICE]` for a container
+   * that listens on a port below 1024 as a non-root user (the only capability Pod Security
+   * `restricted` allows adding). Rendered as `capabilities: { drop: [ALL], add: [...] }`.
+   * @default - none: all capabilities dropped
+   */
+  readonly capabilities?: Capability[];
 }
 
 /** Props shared by every workload construct (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -280,6 +288,15 @@ export interface WorkloadProps {
    * @default false
    */
   readonly nativeSidecars?: boolean;
+  /**
+   * Capabilities the main container adds back after dropping ALL: `[Capability.NET_BIND_SERVICE]`
+   * for an app that listens on a port below 1024 (e.g. 80) as a non-root user. It is the only
+   * capability Pod Security `restricted` allows adding. Rendered as
+   * `capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] }`; without it the gate warns about a
+   * port below 1024 (HARDENED-CTR-003).
+   * @default - none: all capabilities dropped
+   */
+  readonly capabilities?: Capability[];
 }
 
 /** Options of the shared pod builder, set by each workload construct. */
@@ -349,6 +366,7 @@ interface ResolvedContainer {
   readonly resources: k8s.ResourceRequirements;
   readonly probes?: RenderedProbes;
   readonly mounts: k8s.VolumeMount[];
+  readonly capabilities: string[];
 }
 
 /** Refuses bad env names, non-string values and values that look like secrets. */
@@ -392,7 +410,7 @@ function checkCommand(scope: IConstruct, prefix: string, command: string[] | und
 function hardenedContainer(c: {
   name: string; image: string; command?: string[]; args?: string[]; ports?: k8s.ContainerPort[];
   env?: k8s.EnvVar[]; envFrom?: k8s.EnvFromSource[]; resources: k8s.ResourceRequirements;
-  probes?: RenderedProbes; mounts: k8s.VolumeMount[]; workingDir?: string;
+  probes?: RenderedProbes; mounts: k8s.VolumeMount[]; workingDir?: string; capabilities?: string[];
 }): k8s.Container {
   return {
     name: c.name,
@@ -412,7 +430,7 @@ function hardenedContainer(c: {
       privileged: false,
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
+      capabilities: { drop: ['ALL'], ...(c.capabilities && c.capabilities.length > 0 ? { add: c.capabilities } : {}) },
     },
     readinessProbe: c.probes?.readiness,
     livenessProbe: c.probes?.liveness,
@@ -456,6 +474,7 @@ export class HardenedPod {
   private readonly priorityClassName?: string;
   private readonly runAsUser: number;
   private readonly runAsGroup: number;
+  private readonly capabilities: string[];
   private readonly extraContainers: ResolvedContainer[] = [];
   /** Extra pod template labels (e.g. membership of a SharedService); never in the selector. */
   private readonly templateLabels: Record<string, string> = {};
@@ -501,6 +520,7 @@ export class HardenedPod {
     this.runAsUser = props.runAsUser ?? DEFAULT_USER_ID;
     this.runAsGroup = props.runAsGroup ?? DEFAULT_USER_ID;
     this.checkIds(props.userIdReason);
+    this.capabilities = resolveCapabilities(scope, 'capabilities', props.capabilities);
 
     checkCommand(scope, '', props.command, props.args);
     this.env = checkEnv(scope, 'env', props.env);
@@ -671,7 +691,8 @@ export class HardenedPod {
         });
         this.checkWritableBudget(`${prop}.`, writable, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
-        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts });
+        const capabilities = resolveCapabilities(this.scope, `${prop}.capabilities`, options.capabilities);
+        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, capabilities });
       });
     }
   }
@@ -831,6 +852,7 @@ export class HardenedPod {
       probes: this.options.probes,
       mounts,
       workingDir: this.props.workingDir,
+      capabilities: this.capabilities,
     });
     const extraContainer = (x: ResolvedContainer): k8s.Container => {
       const xmounts = [...x.mounts];
@@ -851,6 +873,7 @@ export class HardenedPod {
         probes: x.probes,
         mounts: xmounts,
         workingDir: x.options.workingDir,
+        capabilities: x.capabilities,
       });
     };
     const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);

@@ -56,6 +56,8 @@ const WRITABLE_VOLUMES = arrayOf(struct({
 const STRINGS = arrayOf(str());
 const ENV = mapOf(str(), (k) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k), 'an environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)');
 const PATHS = arrayOf(str());
+/** `capabilities` (the pod builder refuses any but NET_BIND_SERVICE, with the reason). */
+const CAPABILITIES = arrayOf(str());
 
 /** `ContainerOptions` (initContainers, sidecars). */
 export const CONTAINER_OPTIONS = struct({
@@ -71,6 +73,7 @@ export const CONTAINER_OPTIONS = struct({
   envVariables: optional(ENV_VALUES),
   workingDir: optional(str()),
   writableVolumes: optional(WRITABLE_VOLUMES),
+  capabilities: optional(CAPABILITIES),
 }, 'ContainerOptions');
 
 /** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -113,6 +116,7 @@ export const WORKLOAD_FIELDS: Fields = {
   initContainers: optional(arrayOf(CONTAINER_OPTIONS)),
   sidecars: optional(arrayOf(CONTAINER_OPTIONS)),
   nativeSidecars: optional(bool),
+  capabilities: optional(CAPABILITIES),
 };
 
 /** `AutoscalingOptions`. */
