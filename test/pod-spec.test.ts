@@ -287,6 +287,51 @@ describe('probes: gRPC, port, headers, initial delay, liveness period', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health-8081', scheme: 'HTTP' });
   });
 
+  test('liveness of another kind: HTTP readiness with a TCP liveness check on the same port (and the startup probe)', () => {
+    const { container } = render({ port: 80, healthCheck: HealthCheck.http('/health', { liveness: HealthCheck.tcp(), startupProbe: true, startupTimeoutSeconds: 300 }) });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(container.livenessProbe.httpGet).toBeUndefined();
+    expect(container.livenessProbe.periodSeconds).toBe(10);
+    expect(container.startupProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(container.startupProbe.failureThreshold).toBe(60);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 80, protocol: 'TCP' }]);
+  });
+
+  test('a liveness check on its own port is declared there; exec readiness with an HTTP liveness; gRPC with a TCP liveness', () => {
+    const own = render({ healthCheck: HealthCheck.http('/ready', { liveness: HealthCheck.http('/alive', { port: 9901 }) }) }).container;
+    expect(own.readinessProbe.httpGet.port).toBe('http');
+    expect(own.livenessProbe.httpGet).toEqual({ path: '/alive', port: 'health-9901', scheme: 'HTTP' });
+    expect(own.ports.map((p: any) => p.name)).toEqual(['http', 'health-9901']);
+    const exec = render({ healthCheck: HealthCheck.exec(['/app/ready'], { liveness: HealthCheck.http('/healthz') }) }).container;
+    expect(exec.readinessProbe.exec.command).toEqual(['/app/ready']);
+    expect(exec.livenessProbe.httpGet.path).toBe('/healthz');
+    const grpc = render({ ports: [{ name: 'grpc', port: 9000 }], healthCheck: HealthCheck.grpc({ service: 'ready', liveness: HealthCheck.tcp() }) }).container;
+    expect(grpc.readinessProbe.grpc).toEqual({ port: 9000, service: 'ready' });
+    expect(grpc.livenessProbe.tcpSocket).toEqual({ port: 'grpc' });
+  });
+
+  test('the probes then differ in kind, so the identical-probe rule (HARDENED-PROBE-003, kube-score pod-probes-identical) does not fire', () => {
+    const probe003 = (check: HealthCheck) => {
+      const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+      new SecureApp(c, 'web', { image: IMAGE, healthCheck: check });
+      return c.policyReport().findings.filter((f: any) => f.ruleId === 'HARDENED-PROBE-003').length;
+    };
+    expect(probe003(HealthCheck.http('/health'))).toBe(1);
+    expect(probe003(HealthCheck.http('/health', { liveness: HealthCheck.tcp() }))).toBe(0);
+  });
+
+  test('bad liveness checks are refused', () => {
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: 'tcp' as any }) }), 'healthCheck.liveness', 'not a HealthCheck');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { livenessPath: '/h', liveness: HealthCheck.tcp() }) }), 'healthCheck.livenessPath', 'keep one of livenessPath and liveness');
+    expectRefused(app({ healthCheck: HealthCheck.exec(['/r'], { livenessCommand: ['/a'], liveness: HealthCheck.tcp() }) }), 'healthCheck.livenessCommand');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.tcp({ periodSeconds: 3 }) }) }), 'healthCheck.liveness.periodSeconds', 'takes its timing from the check it belongs to');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.http('/a', { livenessPath: '/b' }) }) }), 'healthCheck.liveness.livenessPath');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.http('healthz') }) }), 'healthCheck.liveness', 'must start with "/"');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.tcp({ port: 0 }) }) }), 'healthCheck.liveness.port');
+    expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/r'], { liveness: HealthCheck.tcp() }) }), 'a Worker serves no port');
+  });
+
   test('bad probe values are refused', () => {
     expectRefused(app({ healthCheck: HealthCheck.tcp({ port: 70000 }) }), 'healthCheck.port');
     expectRefused(app({ ports: [{ name: 'dns', port: 5353, protocol: 'UDP' as any }], healthCheck: HealthCheck.tcp({ port: 5353 }) }), 'UDP or SCTP');

@@ -91,7 +91,7 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const check = props.healthCheck;
-    if (!(check instanceof HealthCheck) || (check.kind !== 'exec' && check.port === undefined)) {
+    if (!(check instanceof HealthCheck) || check._usesMainPort()) {
       throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
         'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] }), or a check on the health port the worker listens on, e.g. HealthCheck.http("/healthz", { port: 8081 })');
     }

@@ -55,7 +55,7 @@ export const PROBES_DIFFER = rule(PROBES, {
   severity: RuleSeverity.WARNING,
   standards: ['kube-score pod-probes-identical'],
   explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load or while a dependency is down), which turns an overload into an outage. A warning here (kube-score: critical) because an app with only a TCP port has no honest second check; acknowledge it with the reason when that is the case.',
-  fix: 'Give liveness a check of its own that only tests that the process is alive: HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' }), HealthCheck.grpc({ livenessService: \'liveness\' }) or HealthCheck.exec(cmd, { livenessCommand }); with only a TCP port, Policy.acknowledge(app, \'HARDENED-PROBE-003\', reason)',
+  fix: 'Give liveness a check of its own that only tests that the process is alive: HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' }), HealthCheck.grpc({ livenessService: \'liveness\' }) or HealthCheck.exec(cmd, { livenessCommand }); with one health endpoint, a liveness check of another kind: HealthCheck.http(\'/health\', { liveness: HealthCheck.tcp() }); with only a TCP port, Policy.acknowledge(app, \'HARDENED-PROBE-003\', reason)',
   skipBatch: true,
   check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
     const a = obj(cv.c.readinessProbe);
