@@ -6,10 +6,11 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BatchJob, Capability, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, RolloutStrategy, SecureApp, SecureAppProps,
+  BatchJob, Capability, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, RolloutStrategy, SecureApp, SecureAppProps,
   StatefulApp, StorageAccessMode, Subject, Worker,
 } from '../src';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../src/hardening/pod';
+import { NetworkModel } from '../src/policy/reachability';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/web:1.0.0';
@@ -605,5 +606,87 @@ describe('capabilities: NET_BIND_SERVICE added back after dropping ALL', () => {
     expect(missing[0].fix).toContain('capabilities: [Capability.NET_BIND_SERVICE]');
     expect(gate({ port: 80, capabilities: [Capability.NET_BIND_SERVICE] })).toEqual([]);
     expect(gate({ port: 8080 })).toEqual([]);
+  });
+});
+
+describe('sidecar ports and probes', () => {
+  const PROMETHEUS = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { namespace: 'monitoring' });
+  const EXPORTER = 'ghcr.io/acme/exporter:0.29.0';
+
+  test('a sidecar port: a containerPort on the sidecar, a Service port of the same name, its own ingress rule; probes on it', () => {
+    const { container, pod, manifest } = render({
+      ingressFrom: [NetworkPeer.namespace('web')],
+      sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: 9901, ingressFrom: [NetworkPeer.namespace('ops')] }], healthCheck: HealthCheck.http('/ready', { liveness: HealthCheck.tcp() }) }],
+    });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    const proxy = pod.containers[1];
+    expect(proxy.ports).toEqual([{ name: 'admin', containerPort: 9901, protocol: 'TCP' }]);
+    expect(proxy.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'admin', scheme: 'HTTP' });
+    expect(proxy.livenessProbe.tcpSocket).toEqual({ port: 'admin' });
+    expect(one(manifest, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      { name: 'admin', port: 9901, targetPort: 'admin', protocol: 'TCP' },
+    ]);
+    const ingress = one(manifest, 'NetworkPolicy').spec.ingress;
+    const rule = ingress.find((r: any) => r.ports.some((p: any) => p.port === 9901));
+    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } } }]);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('a sidecar without ports may still probe a port it names (declared on the sidecar as health-<port>)', () => {
+    const { pod, manifest } = render({ sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.tcp({ port: 15021 }) }] });
+    expect(pod.containers[1].ports).toEqual([{ name: 'health-15021', containerPort: 15021, protocol: 'TCP' }]);
+    expect(one(manifest, 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+  });
+
+  test('metrics on a port a sidecar declares: that sidecar and its port name, ingress from the scraper only', () => {
+    const { container, pod, manifest } = render({
+      ports: [{ name: 'amqp', port: 5672 }],
+      sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'exporter', port: 9090 }], healthCheck: HealthCheck.http('/', { liveness: HealthCheck.tcp() }) }],
+      metrics: { port: 9090, scraper: PROMETHEUS },
+    });
+    expect(container.ports).toEqual([{ name: 'amqp', containerPort: 5672, protocol: 'TCP' }]);
+    expect(pod.containers[1].ports).toEqual([{ name: 'exporter', containerPort: 9090, protocol: 'TCP' }]);
+    expect(one(manifest, 'Service').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['amqp', 5672], ['exporter', 9090]]);
+    expect(one(manifest, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'exporter', path: '/metrics', scheme: 'http' }]);
+    const rules = one(manifest, 'NetworkPolicy').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 9090));
+    expect(rules).toHaveLength(1);
+    expect(rules[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
+    // Without a sidecar declaring it, the main container serves metrics, as before.
+    const plain = render({ sidecars: [{ name: 'exporter', image: EXPORTER }], metrics: { port: 9090, scraper: PROMETHEUS } });
+    expect(plain.container.ports.map((p: any) => p.name)).toEqual(['http', 'metrics']);
+    expect(one(plain.manifest, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
+  });
+
+  test('connections.allowTo(app, { port }) reaches a sidecar\'s port: the model resolves it on the destination', () => {
+    const c = chart();
+    const db = new SecureApp(c, 'db', { name: 'db', image: IMAGE, ingressFrom: [], sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: 9901 }] }] });
+    const web = new SecureApp(c, 'web', { name: 'web', image: IMAGE, ingressFrom: [] });
+    web.connections.allowTo(db, { port: 9901 });
+    const m = NetworkModel.fromObjects(synth(c));
+    const calls = m.allowedMatrix().map((x) => `${x.from.replace(/.*\//, '')} -> ${x.to.replace(/.*\//, '')} ${x.port}`);
+    expect(calls).toEqual(['web -> db 9901']);
+  });
+
+  test('a StatefulApp\'s sidecar port is on its headless Service', () => {
+    const c = chart();
+    new StatefulApp(c, 'db', { image: IMAGE, sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'exporter', port: 9187 }] }] });
+    const m = synth(c);
+    expect(one(m, 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http', 'exporter']);
+    expect(podSpec(one(m, 'StatefulSet')).containers[1].ports[0].containerPort).toBe(9187);
+  });
+
+  test('a port or name another container uses, ports on an init container or a Worker, a port check without a port are refused', () => {
+    const proxy = (extra: any) => ({ sidecars: [{ name: 'proxy', image: IMAGE, ...extra }] });
+    expectRefused(app(proxy({ ports: [{ name: 'admin', port: 8080 }] })), 'sidecars[0].ports[0]', 'container port 8080/TCP is used by the main container');
+    expectRefused(app(proxy({ ports: [{ name: 'http', port: 9901 }] })), 'sidecars[0].ports[0]', 'the name "http"');
+    expectRefused(app({ sidecars: [{ name: 'a', image: IMAGE, ports: [{ name: 'a', port: 9901 }] }, { name: 'b', image: IMAGE, ports: [{ name: 'b', port: 9901 }] }] }), 'sidecars[1].ports[0]', 'sidecars[0].ports[0]');
+    expectRefused(app(proxy({ ports: [{ name: 'Admin', port: 9901 }] })), 'sidecars[0].ports[0].name', 'IANA service name');
+    expectRefused(app(proxy({ ports: [{ name: 'admin', port: 70000 }] })), 'sidecars[0].ports[0].port');
+    expectRefused(app(proxy({ healthCheck: HealthCheck.http('/ready') })), 'sidecars[0].healthCheck', 'declares no port', 'ports: [{ name');
+    expectRefused(app({ healthCheck: HealthCheck.tcp({ port: 9901 }), ...proxy({ ports: [{ name: 'admin', port: 9901 }] }) }), 'healthCheck.port', 'sidecars[0]', 'its healthCheck');
+    expectRefused(app({ initContainers: [{ name: 'setup', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'initContainers[0].ports', 'serves no port');
+    expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/r']), sidecars: [{ name: 'p', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'sidecars[0].ports', 'no Service');
+    expectRefused(app({ sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'metrics', port: 9091 }] }], metrics: { port: 9090, scraper: PROMETHEUS } }), 'metrics', 'already named "metrics"');
   });
 });

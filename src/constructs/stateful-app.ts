@@ -9,12 +9,12 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { Connections } from '../hardening/connections';
 import {
-  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, addMetricsPort,
 } from '../hardening/exposure';
 import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import {
-  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, resolveSidecarPorts, ServiceType, servicePorts, WorkloadPort,
 } from '../hardening/ports';
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
@@ -113,6 +113,8 @@ export interface StatefulAppProps extends WorkloadProps {
    * Prometheus metrics: a container port and a port of the headless Service named "metrics", a
    * ServiceMonitor that selects exactly the headless Service and that port (each replica is
    * scraped), and ingress on it from `scraper` only. Never on the external Service.
+   * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
+   * used instead of a new port on the main container.
    * @default - none
    */
   readonly metrics?: MetricsOptions;
@@ -197,7 +199,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     }
     const port = props.port ?? STATEFUL_APP_DEFAULTS.port;
     const ports = resolvePorts(this, props, { port, servicePort: port });
-    if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
+    ports.push(...resolveSidecarPorts(this, props, ports));
+    const metricsPort = props.metrics ? addMetricsPort(this, props.metrics, ports) : undefined;
     this.mainPort = ports[0];
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
@@ -211,8 +214,9 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const retention = this.resolveRetention(props.persistentVolumeClaimRetentionPolicy);
     const storage = resolveStorage(this, props.storage);
 
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
-    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
+    const mainPorts = containerPorts(ports.filter(p => !p.container));
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', mainPorts);
+    const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -281,8 +285,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
       this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, {
         matchLabels: { ...pod.selector },
         matchExpressions: [{ key: EXTERNAL_SERVICE_LABEL, operator: 'DoesNotExist' }],
-      });
-      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+      }, metricsPort!.name);
+      this.connections.allowFrom(props.metrics.scraper, { portName: metricsPort!.name });
     }
   }
 

@@ -18,6 +18,7 @@ import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
 import { appNameLabel, LABEL_COMPONENT, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { NetworkPeer } from './network';
+import { containerPorts, ResolvedPort, WorkloadPort } from './ports';
 import { ContainerResources, resolveResources } from './resources';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, derivedName, isLabelValue, suggestDnsLabel } from './validation';
 import { _priorityClassesDeployed, WorkloadClass } from './workload-class';
@@ -82,11 +83,22 @@ export interface ContainerOptions {
    */
   readonly writablePaths?: string[];
   /**
-   * Readiness and liveness checks of a sidecar; the container has no port, so only
-   * `HealthCheck.exec(...)` applies. Not allowed on an init container (it runs to completion).
+   * Readiness and liveness checks of a sidecar: `HealthCheck.exec(...)`, or `http`/`tcp`/`grpc`
+   * on the sidecar's first port (`ports`) or on a `port` the check names. Not allowed on an init
+   * container (it runs to completion).
    * @default - no probes: the policy gate then reports the sidecar (HARDENED-PROBE-001/002)
    */
   readonly healthCheck?: HealthCheck;
+  /**
+   * Named ports the sidecar serves (SecureApp and StatefulApp), exactly like the workload's
+   * `ports`: each a container port on this sidecar, a Service port of the same name and an
+   * ingress rule of its own (from the port's `ingressFrom`, else the workload's). A name or number
+   * another container of the pod uses is refused. `connections.allowTo(app, { port })` reaches
+   * it, and `metrics: { port }` with one of these numbers scrapes this sidecar. Not allowed on an
+   * init container, nor on a Worker or BatchJob (no Service).
+   * @default - none
+   */
+  readonly ports?: WorkloadPort[];
   /**
    * Mount the pod's API token (granted when a NamespaceRole binds the workload) in this container
    * too, e.g. for an init container that creates a Secret through the API.
@@ -320,6 +332,11 @@ export interface HardenedPodOptions {
   readonly maxNameLength?: number;
   /** Why the workload refuses `sidecars` (a BatchJob), if it does. */
   readonly sidecarsRefusal?: { readonly problem: string; readonly fix: string };
+  /**
+   * The ports the sidecars declare (`resolveSidecarPorts`), for a serving workload; undefined
+   * where sidecars may not serve ports (Worker, BatchJob).
+   */
+  readonly sidecarPorts?: ResolvedPort[];
   /** Whether the workload is a Deployment (so `rolloutStrategy` applies). */
   readonly deployment?: boolean;
 }
@@ -367,6 +384,7 @@ interface ResolvedContainer {
   readonly probes?: RenderedProbes;
   readonly mounts: k8s.VolumeMount[];
   readonly capabilities: string[];
+  readonly ports: k8s.ContainerPort[];
 }
 
 /** Refuses bad env names, non-string values and values that look like secrets. */
@@ -578,6 +596,7 @@ export class HardenedPod {
       if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath');
     }
     this.resolveContainers(sizeLimit, sizeBytes);
+    this.checkPodPorts();
 
     if (props.serviceAccount !== undefined) {
       const owner = hardenedPodOf(props.serviceAccount);
@@ -668,15 +687,28 @@ export class HardenedPod {
         }
         checkWorkingDir(this.scope, `${prop}.workingDir`, options.workingDir);
         const resources = resolveResources(this.scope, options.resources, this.props.workloadClass, `${prop}.resources`);
+        if (options.ports !== undefined) {
+          if (kind === 'initContainers') {
+            throw propError(this.scope, `${prop}.ports`, options.ports, 'an init container runs to completion and serves no port', 'declare the port on the main container (ports) or on a sidecar');
+          }
+          if (!this.options.sidecarPorts) {
+            throw propError(this.scope, `${prop}.ports`, options.ports, 'this workload has no Service, so a sidecar serves no port through it', 'remove ports (a health port goes on the check: HealthCheck.http("/healthz", { port: 8081 })), or use a SecureApp or StatefulApp');
+          }
+        }
+        const declared = containerPorts((this.options.sidecarPorts ?? []).filter(p => kind === 'sidecars' && p.container === options.name));
         let probes: RenderedProbes | undefined;
         if (options.healthCheck !== undefined) {
           if (kind === 'initContainers') {
             throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'an init container runs to completion and cannot have probes (the API server refuses them)', 'remove healthCheck');
           }
-          if (!(options.healthCheck instanceof HealthCheck) || options.healthCheck.kind !== 'exec') {
-            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck?.kind, 'a sidecar has no port, so only a command can check it', 'use HealthCheck.exec(["/bin/check"])');
+          if (!(options.healthCheck instanceof HealthCheck)) {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck, 'not a HealthCheck', 'use HealthCheck.exec(["/bin/check"]), or HealthCheck.http/tcp/grpc on a port of the sidecar');
           }
-          probes = options.healthCheck._render(this.scope, '', `${prop}.healthCheck`);
+          if (declared.length === 0 && options.healthCheck._usesMainPort()) {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
+              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${options.healthCheck.kind}(${options.healthCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
+          }
+          probes = options.healthCheck._render(this.scope, declared[0]?.name ?? '', `${prop}.healthCheck`, declared);
         }
         if (options.mountApiToken !== undefined && typeof options.mountApiToken !== 'boolean') {
           throw propError(this.scope, `${prop}.mountApiToken`, options.mountApiToken, 'must be true or false', 'write mountApiToken: true or leave it unset');
@@ -692,8 +724,36 @@ export class HardenedPod {
         this.checkWritableBudget(`${prop}.`, writable, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
         const capabilities = resolveCapabilities(this.scope, `${prop}.capabilities`, options.capabilities);
-        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, capabilities });
+        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, capabilities,
+          ports: [...declared, ...(probes?.ports ?? [])] });
       });
+    }
+  }
+
+  /**
+   * Refuses a port number or name used by two containers of the pod (they share one network
+   * namespace): the ports the workload and its sidecars declare are checked as they are resolved;
+   * this catches the health ports a probe declares (`health-<port>`) on a port of another container.
+   */
+  private checkPodPorts(): void {
+    const numbers = new Map<string, string>();
+    const names = new Map<string, string>();
+    const containers: { prop: string; ports: k8s.ContainerPort[]; probePorts: k8s.ContainerPort[] }[] = [
+      { prop: 'the main container', ports: this.options.ports ?? [], probePorts: this.options.probes?.ports ?? [] },
+      ...this.extraContainers.map(x => ({ prop: x.prop, ports: x.ports.filter(p => !(x.probes?.ports ?? []).includes(p)), probePorts: x.probes?.ports ?? [] })),
+    ];
+    // Declared ports first, so a clash is reported on the probe that reuses one.
+    const all = [...containers.flatMap(c => c.ports.map(p => ({ c, p, probe: false }))), ...containers.flatMap(c => c.probePorts.map(p => ({ c, p, probe: true })))];
+    for (const { c, p, probe } of all) {
+      const owner = probe ? `${c.prop === 'the main container' ? '' : `${c.prop}.`}healthCheck.port` : c.prop;
+      const number = `${p.containerPort}/${p.protocol ?? 'TCP'}`;
+      const other = numbers.get(number) ?? (p.name ? names.get(p.name) : undefined);
+      if (other && other !== owner) {
+        throw propError(this.scope, owner, p.containerPort, `${other} of the pod declares port ${p.containerPort} (or the name ${JSON.stringify(p.name)}) too, and the containers of a pod share one network namespace`,
+          probe ? 'a probe checks a port of its own container: put the check on the container that listens there (its healthCheck)' : 'give each port of the pod its own number and name');
+      }
+      numbers.set(number, owner);
+      if (p.name) names.set(p.name, owner);
     }
   }
 
@@ -874,6 +934,7 @@ export class HardenedPod {
         mounts: xmounts,
         workingDir: x.options.workingDir,
         capabilities: x.capabilities,
+        ports: x.ports,
       });
     };
     const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);

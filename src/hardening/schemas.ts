@@ -59,6 +59,16 @@ const PATHS = arrayOf(str());
 /** `capabilities` (the pod builder refuses any but NET_BIND_SERVICE, with the reason). */
 const CAPABILITIES = arrayOf(str());
 
+/** `WorkloadPort` (a workload's `ports`, a sidecar's `ports`). */
+const WORKLOAD_PORT_FIELDS = struct({
+  name: str(),
+  port: PORT,
+  servicePort: optional(PORT),
+  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
+  appProtocol: optional(str()),
+  ingressFrom: optional(arrayOf(NETWORK_PEER)),
+}, 'WorkloadPort');
+
 /** `ContainerOptions` (initContainers, sidecars). */
 export const CONTAINER_OPTIONS = struct({
   name: str(),
@@ -74,6 +84,7 @@ export const CONTAINER_OPTIONS = struct({
   workingDir: optional(str()),
   writableVolumes: optional(WRITABLE_VOLUMES),
   capabilities: optional(CAPABILITIES),
+  ports: optional(arrayOf(WORKLOAD_PORT_FIELDS)),
 }, 'ContainerOptions');
 
 /** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -130,14 +141,7 @@ export const AUTOSCALING_OPTIONS = struct({
 }, 'AutoscalingOptions');
 
 /** `WorkloadPort`. */
-export const WORKLOAD_PORT = struct({
-  name: str(),
-  port: PORT,
-  servicePort: optional(PORT),
-  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
-  appProtocol: optional(str()),
-  ingressFrom: optional(arrayOf(NETWORK_PEER)),
-}, 'WorkloadPort');
+export const WORKLOAD_PORT = WORKLOAD_PORT_FIELDS;
 
 
 /** `ExternalAccess`. */
