@@ -19,7 +19,7 @@ import {
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
-import { enumOf, optional, struct, validateProps } from '../hardening/props';
+import { bool, enumOf, optional, struct, validateProps } from '../hardening/props';
 import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
@@ -104,8 +104,15 @@ export interface StatefulAppProps extends WorkloadProps {
    */
   readonly podManagementPolicy?: kplus.PodManagementPolicy;
   /**
+   * Whether the app's pods may reach each other on its ports (ingress from and egress to its own
+   * pods): what the members of a replicated database need to form a cluster. Turn it off for a
+   * single-replica database, whose pod calls nobody of its kind.
+   * @default true
+   */
+  readonly peering?: boolean;
+  /**
    * Who may connect to the ports (each entry of `ports` may name its own). The app's own pods
-   * may always reach each other on its ports (cluster peers). Everything else is denied.
+   * reach each other on its ports too (cluster peers) unless `peering` is false. Everything else is denied.
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
@@ -130,6 +137,7 @@ export const STATEFUL_APP_DEFAULTS = {
   revisionHistoryLimit: 10,
   claimRetention: ClaimRetention.RETAIN,
   podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+  peering: true,
 };
 
 /** Longest StatefulSet name: its pods' `controller-revision-hash` label is "<name>-<10 characters>". */
@@ -144,6 +152,7 @@ const STATEFUL_APP_SCHEMA = struct({
     whenScaled: optional(enumOf(ClaimRetention, 'ClaimRetention')),
   }, 'ClaimRetentionPolicy')),
   podManagementPolicy: optional(enumOf(kplus.PodManagementPolicy, 'PodManagementPolicy')),
+  peering: optional(bool),
 }, 'StatefulAppProps');
 
 /**
@@ -269,15 +278,17 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
     this.connections = new Connections(this, ports, ports[0]);
-    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics: the scraper only).
+    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics:
+    // the scraper only), unless peering is off.
+    const peering = props.peering ?? STATEFUL_APP_DEFAULTS.peering;
     const peerPorts = ports.filter(p => !p.internal).map(p => ({ port: p.port, protocol: p.protocol }));
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
-      ingress: [...ingressRules(ports, exposure.clients), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
+      ingress: [...ingressRules(ports, exposure.clients), ...(peering ? [{ ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }] : [])],
       egress: props.egressTo ?? [],
-      extraEgress: [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }],
+      extraEgress: peering ? [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }] : [],
       connections: this.connections,
     });
 
