@@ -342,6 +342,8 @@ describe('probes: gRPC, port, headers, initial delay, liveness period', () => {
     expectRefused(app({ healthCheck: HealthCheck.http('/r', { livenessPeriod: Duration.seconds(0) }) }), 'livenessPeriod');
     expectRefused(app({ healthCheck: HealthCheck.http('/r', { initialDelay: Duration.hours(2) }) }), 'initialDelay');
     expectRefused(app({ healthCheck: HealthCheck.grpc({ service: 3 as any }) }), 'service');
+    expectRefused(app({ healthCheck: HealthCheck.tcp({ portName: 'health' }) }), 'healthCheck.portName', 'has no port');
+    expectRefused(app({ ports: [{ name: 'http', port: 8080 }, { name: 'health', port: 9000 }], healthCheck: HealthCheck.tcp({ port: 8081, portName: 'health' }) }), 'healthCheck.portName', 'another port of the container is named "health"');
     expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.grpc() }), 'a Worker serves no port');
   });
 });

@@ -4,6 +4,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { checkInteger } from './validation';
+import { isPortName } from './ports';
 import { anything, arrayOf, bool, duration, int, mapOf, optional, str, struct, validateOptions } from './props';
 
 /** Timing shared by all health checks. */
@@ -80,6 +81,12 @@ export interface HealthCheckPortOptions {
    * @default - the main port
    */
   readonly port?: number;
+  /**
+   * Name of the container port the check declares for `port` (an IANA service name), when the
+   * workload does not list that port.
+   * @default - "health-<port>"
+   */
+  readonly portName?: string;
 }
 
 /** Options of `HealthCheck.http`. */
@@ -161,6 +168,7 @@ const HEALTH_CHECK_OPTIONS = struct({
   livenessPeriod: optional(duration()),
   initialDelay: optional(duration()),
   port: optional(int(-2147483648, 2147483647)), // the range is checked where the port is resolved
+  portName: optional(str()),
   headers: optional(mapOf(str())),
   service: optional(str()),
   livenessService: optional(str()),
@@ -362,6 +370,9 @@ export class HealthCheck {
     if (this.kind === 'exec') return { port: { name: '', number: 0 }, ports: [] };
     const tcp = declared.filter(p => (p.protocol ?? 'TCP') === 'TCP');
     if (this.port === undefined) {
+      if ((this.timing as HealthCheckPortOptions | undefined)?.portName !== undefined) {
+        throw propError(scope, `${prop}.portName`, (this.timing as HealthCheckPortOptions).portName, 'portName names the port a check declares with `port`, and the check has no port', 'give the check its port, e.g. { port: 8081, portName: "health" }, or remove portName');
+      }
       const main = tcp.find(p => p.name === portName);
       if (!main) {
         throw propError(scope, prop, this.kind, 'the workload has no TCP port for the check to connect to', `give the check its port, e.g. HealthCheck.${this.kind}(${this.kind === 'http' ? '"/healthz", ' : ''}{ port: 8081 }), or use HealthCheck.exec`);
@@ -369,12 +380,24 @@ export class HealthCheck {
       return { port: { name: main.name!, number: main.containerPort }, ports: [] };
     }
     checkInteger(scope, `${prop}.port`, this.port, 1, 65535, 'use the port the health endpoint listens on, from 1 to 65535');
+    const ownName = (this.timing as HealthCheckPortOptions | undefined)?.portName;
+    if (ownName !== undefined && !isPortName(ownName)) {
+      throw propError(scope, `${prop}.portName`, ownName, 'not an IANA service name (at most 15 characters: lower-case letters, digits and "-", at least one letter)', 'use a name such as "health" or "admin"');
+    }
     const listed = tcp.find(p => p.containerPort === this.port);
-    if (listed) return { port: { name: listed.name ?? String(listed.containerPort), number: listed.containerPort }, ports: [] };
+    if (listed) {
+      if (ownName !== undefined && ownName !== listed.name) {
+        throw propError(scope, `${prop}.portName`, ownName, `port ${this.port} is already declared as ${JSON.stringify(listed.name)}`, 'remove portName (the check uses the declared name)');
+      }
+      return { port: { name: listed.name ?? String(listed.containerPort), number: listed.containerPort }, ports: [] };
+    }
     if (declared.some(p => p.containerPort === this.port)) {
       throw propError(scope, `${prop}.port`, this.port, 'the port is declared for UDP or SCTP, and a health check connects over TCP', 'check a TCP port');
     }
-    const name = `health-${this.port}`;
+    const name = ownName ?? `health-${this.port}`;
+    if (declared.some(p => p.name === name)) {
+      throw propError(scope, `${prop}.portName`, name, `another port of the container is named ${JSON.stringify(name)}`, 'give the health port a name of its own');
+    }
     return { port: { name, number: this.port }, ports: [{ name, containerPort: this.port, protocol: 'TCP' }] };
   }
 }
