@@ -15,6 +15,7 @@ export { AutoscalingOptions } from './hardening/autoscaling';
 export { StorageAccessMode, StorageVolume } from './hardening/storage';
 export { ServiceType, WorkloadPort, ExternalAccess, EXTERNAL_SERVICE_RULE_ID } from './hardening/ports';
 export { ContainerOptions } from './hardening/pod';
+export { Capability } from './hardening/capabilities';
 export { HealthCheck, HealthCheckTiming, HealthCheckPortOptions, HttpHealthCheckOptions, TcpHealthCheckOptions, GrpcHealthCheckOptions, ExecHealthCheckOptions } from './hardening/health-check';
 export { Toleration, RolloutStrategy, WritableVolume } from './hardening/placement';
 export { NetworkPeer, NetworkProtocol, NetworkPeerOptions, PodsPeerOptions, IpBlockPeerOptions, ApiServerPeerOptions, INetworkTarget, INetworkPeer } from './hardening/network';

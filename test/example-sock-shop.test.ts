@@ -33,8 +33,6 @@ function build() {
   return { app, chart, objects };
 }
 
-const EXPORTER_REASON = 'rabbitmq-exporter sidecar: a FROM-scratch image without a shell, serving only /metrics; the kubelet restarts it when the process exits';
-
 const LIBRARY_CONSTRUCTS = [SecureApp, StatefulApp, Worker, EncryptedConfig];
 
 /** The original's containers: image, container ports and env names (complete-demo.yaml). */
@@ -95,19 +93,11 @@ const ORIGINAL_CALLS = [
   'user -> user-db 27017',
 ];
 
-/**
- * The checker's errors on the port: each is a library gap, not a choice of the port (README.md).
- * - kube-score/pod-probes-identical: these images have one HTTP health endpoint; the right
- *   liveness check is a TCP connect, but a HealthCheck cannot pair an HTTP readiness probe with
- *   a TCP liveness probe.
- * - kube-linter/no-*-probe: a sidecar declares no port, so the exporter (a scratch image with no
- *   shell) can have neither an HTTP nor a command probe.
- */
-const KNOWN_GAP_ERRORS = [
-  'kube-linter/no-liveness-probe Deployment/sock-shop/rabbitmq',
-  'kube-linter/no-readiness-probe Deployment/sock-shop/rabbitmq',
-  ...['carts', 'catalogue', 'front-end', 'orders', 'payment', 'queue-master', 'shipping', 'user'].map((d) => `kube-score/pod-probes-identical Deployment/sock-shop/${d}`),
-].sort();
+/** The services that listen on port 80 as uid 10001 (the original adds NET_BIND_SERVICE to each). */
+const PORT_80_SERVICES = ['carts', 'catalogue', 'orders', 'payment', 'queue-master', 'shipping', 'user'];
+
+/** The services with one HTTP health endpoint (front-end: /, the others /health). */
+const ONE_ENDPOINT_SERVICES = [...PORT_80_SERVICES, 'front-end'];
 
 describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
   const { app, chart, objects } = build();
@@ -130,14 +120,33 @@ describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
     expect(chart).toBeInstanceOf(HardenedChart);
   });
 
-  test('every acknowledgement has a reason that names the image\'s need', () => {
+  test('no acknowledgement: every container has honest probes', () => {
     const acks: string[] = [];
     const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
     visit(chart);
-    expect(acks.sort()).toEqual([
-      `rabbitmq HARDENED-PROBE-001: ${EXPORTER_REASON}`,
-      `rabbitmq HARDENED-PROBE-002: ${EXPORTER_REASON}`,
-    ]);
+    expect(acks).toEqual([]);
+  });
+
+  test('NET_BIND_SERVICE on the seven services that listen on 80 as uid 10001, and nowhere else', () => {
+    const adding = workloads.flatMap((w) => w.spec.template.spec.containers
+      .filter((c: any) => c.securityContext.capabilities.add)
+      .map((c: any) => `${w.metadata.name}/${c.name} ${c.securityContext.capabilities.add.join(',')} uid ${w.spec.template.spec.securityContext.runAsUser} port ${c.ports[0].containerPort}`));
+    expect(adding.sort()).toEqual(PORT_80_SERVICES.map((n) => `${n}/${n} NET_BIND_SERVICE uid 10001 port 80`));
+    for (const w of workloads) for (const c of w.spec.template.spec.containers) expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
+    expect(chart.policyReport().findings.filter((f: any) => f.ruleId === 'HARDENED-CTR-003')).toEqual([]);
+  });
+
+  test('HTTP readiness with TCP liveness where an image has one health endpoint; the exporter sidecar on its own port', () => {
+    for (const name of ONE_ENDPOINT_SERVICES) {
+      const c = podSpec(name).containers[0];
+      expect([name, c.readinessProbe.httpGet.path, c.livenessProbe.tcpSocket]).toEqual([name, name === 'front-end' ? '/' : '/health', { port: 'http' }]);
+    }
+    const [main, exporter] = podSpec('rabbitmq').containers;
+    expect(main.ports).toEqual([{ name: 'rabbitmq', containerPort: 5672, protocol: 'TCP' }]);
+    expect(exporter.ports).toEqual([{ name: 'exporter', containerPort: 9090, protocol: 'TCP' }]);
+    expect(exporter.readinessProbe.httpGet).toEqual({ path: '/', port: 'exporter', scheme: 'HTTP' });
+    expect(exporter.livenessProbe.tcpSocket).toEqual({ port: 'exporter' });
+    expect(objects.find((o) => o.kind === 'ServiceMonitor').spec.endpoints[0].port).toBe('exporter');
   });
 
   test('the original\'s images (tags kept, untagged ones pinned), container ports and env names', () => {
@@ -152,11 +161,10 @@ describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
         };
       }
     }
-    // The port serves the exporter's 9090 from the main container's port list (a sidecar declares no
-    // port) and the management UI's 15672 is not declared (nothing in the app calls it).
+    // The management UI's 15672 is not declared (nothing in the app calls it; the exporter reaches
+    // it on localhost).
     const expected = JSON.parse(JSON.stringify(ORIGINAL_CONTAINERS));
-    expected.rabbitmq.rabbitmq.ports = [5672, 9090];
-    expected.rabbitmq['rabbitmq-exporter'].ports = [];
+    expected.rabbitmq.rabbitmq.ports = [5672];
     expect(found).toEqual(expected);
     expect(podSpec('carts-db').containers[0].image).toBe('mongo:3.4.24');
   });
@@ -203,10 +211,8 @@ describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
   test('the allowed matrix between its workloads: exactly the original\'s calls', () => {
     const m = NetworkModel.fromObjects(objects);
     const short = (ref: string) => ref.replace(/^sock-shop\/(Deployment|StatefulSet)\//, '');
-    // Besides the original's calls, a StatefulApp lets its own replicas reach each other on its port
-    // (the library's default for replicated databases; here each runs one replica).
-    const replicaPeers = ['carts-db -> carts-db 27017', 'catalogue-db -> catalogue-db 3306', 'orders-db -> orders-db 27017', 'user-db -> user-db 27017'];
-    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS, ...replicaPeers].sort());
+    // The single-replica databases have peering off, so no database may reach itself.
+    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS].sort());
   });
 
   test('the connectivity lint passes, and the gate reports no error', () => {
@@ -217,7 +223,7 @@ describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
   });
 
   const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
-  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error but the known library gaps', () => {
+  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sock-shop-'));
     try {
       fs.writeFileSync(path.join(dir, 'sock-shop.k8s.yaml'), Yaml.stringify(...objects));
@@ -229,9 +235,7 @@ describe('examples/sock-shop: Sock Shop ported with no escape hatch', () => {
       }
       const report = JSON.parse(fs.readFileSync(json, 'utf8'));
       const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
-      // Known library gaps (examples/sock-shop/README.md): these errors go when the library can give a
-      // workload an HTTP readiness check with a TCP liveness check, and a sidecar a port and probes.
-      expect(errors).toEqual(KNOWN_GAP_ERRORS);
+      expect(errors).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -6,10 +6,11 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BatchJob, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, RolloutStrategy, SecureApp, SecureAppProps,
+  BatchJob, Capability, ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, RolloutStrategy, SecureApp, SecureAppProps,
   StatefulApp, StorageAccessMode, Subject, Worker,
 } from '../src';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../src/hardening/pod';
+import { NetworkModel } from '../src/policy/reachability';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/web:1.0.0';
@@ -380,6 +381,51 @@ describe('probes: gRPC, port, headers, initial delay, liveness period', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health-8081', scheme: 'HTTP' });
   });
 
+  test('liveness of another kind: HTTP readiness with a TCP liveness check on the same port (and the startup probe)', () => {
+    const { container } = render({ port: 80, healthCheck: HealthCheck.http('/health', { liveness: HealthCheck.tcp(), startupProbe: true, startupTimeoutSeconds: 300 }) });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(container.livenessProbe.httpGet).toBeUndefined();
+    expect(container.livenessProbe.periodSeconds).toBe(10);
+    expect(container.startupProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(container.startupProbe.failureThreshold).toBe(60);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 80, protocol: 'TCP' }]);
+  });
+
+  test('a liveness check on its own port is declared there; exec readiness with an HTTP liveness; gRPC with a TCP liveness', () => {
+    const own = render({ healthCheck: HealthCheck.http('/ready', { liveness: HealthCheck.http('/alive', { port: 9901 }) }) }).container;
+    expect(own.readinessProbe.httpGet.port).toBe('http');
+    expect(own.livenessProbe.httpGet).toEqual({ path: '/alive', port: 'health-9901', scheme: 'HTTP' });
+    expect(own.ports.map((p: any) => p.name)).toEqual(['http', 'health-9901']);
+    const exec = render({ healthCheck: HealthCheck.exec(['/app/ready'], { liveness: HealthCheck.http('/healthz') }) }).container;
+    expect(exec.readinessProbe.exec.command).toEqual(['/app/ready']);
+    expect(exec.livenessProbe.httpGet.path).toBe('/healthz');
+    const grpc = render({ ports: [{ name: 'grpc', port: 9000 }], healthCheck: HealthCheck.grpc({ service: 'ready', liveness: HealthCheck.tcp() }) }).container;
+    expect(grpc.readinessProbe.grpc).toEqual({ port: 9000, service: 'ready' });
+    expect(grpc.livenessProbe.tcpSocket).toEqual({ port: 'grpc' });
+  });
+
+  test('the probes then differ in kind, so the identical-probe rule (HARDENED-PROBE-003, kube-score pod-probes-identical) does not fire', () => {
+    const probe003 = (check: HealthCheck) => {
+      const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+      new SecureApp(c, 'web', { image: IMAGE, healthCheck: check });
+      return c.policyReport().findings.filter((f: any) => f.ruleId === 'HARDENED-PROBE-003').length;
+    };
+    expect(probe003(HealthCheck.http('/health'))).toBe(1);
+    expect(probe003(HealthCheck.http('/health', { liveness: HealthCheck.tcp() }))).toBe(0);
+  });
+
+  test('bad liveness checks are refused', () => {
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: 'tcp' as any }) }), 'healthCheck.liveness', 'not a HealthCheck');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { livenessPath: '/h', liveness: HealthCheck.tcp() }) }), 'healthCheck.livenessPath', 'keep one of livenessPath and liveness');
+    expectRefused(app({ healthCheck: HealthCheck.exec(['/r'], { livenessCommand: ['/a'], liveness: HealthCheck.tcp() }) }), 'healthCheck.livenessCommand');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.tcp({ periodSeconds: 3 }) }) }), 'healthCheck.liveness.periodSeconds', 'takes its timing from the check it belongs to');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.http('/a', { livenessPath: '/b' }) }) }), 'healthCheck.liveness.livenessPath');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.http('healthz') }) }), 'healthCheck.liveness', 'must start with "/"');
+    expectRefused(app({ healthCheck: HealthCheck.http('/r', { liveness: HealthCheck.tcp({ port: 0 }) }) }), 'healthCheck.liveness.port');
+    expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/r'], { liveness: HealthCheck.tcp() }) }), 'a Worker serves no port');
+  });
+
   test('bad probe values are refused', () => {
     expectRefused(app({ healthCheck: HealthCheck.tcp({ port: 70000 }) }), 'healthCheck.port');
     expectRefused(app({ ports: [{ name: 'dns', port: 5353, protocol: 'UDP' as any }], healthCheck: HealthCheck.tcp({ port: 5353 }) }), 'UDP or SCTP');
@@ -389,6 +435,8 @@ describe('probes: gRPC, port, headers, initial delay, liveness period', () => {
     expectRefused(app({ healthCheck: HealthCheck.http('/r', { livenessPeriod: Duration.seconds(0) }) }), 'livenessPeriod');
     expectRefused(app({ healthCheck: HealthCheck.http('/r', { initialDelay: Duration.hours(2) }) }), 'initialDelay');
     expectRefused(app({ healthCheck: HealthCheck.grpc({ service: 3 as any }) }), 'service');
+    expectRefused(app({ healthCheck: HealthCheck.tcp({ portName: 'health' }) }), 'healthCheck.portName', 'has no port');
+    expectRefused(app({ ports: [{ name: 'http', port: 8080 }, { name: 'health', port: 9000 }], healthCheck: HealthCheck.tcp({ port: 8081, portName: 'health' }) }), 'healthCheck.portName', 'another port of the container is named "health"');
     expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.grpc() }), 'a Worker serves no port');
   });
 });
@@ -635,4 +683,136 @@ test('a workload using the new props passes the policy gate', () => {
   const m = synth(c);
   expect(m.filter(o => o.kind === 'Deployment')).toHaveLength(2);
   expect(schemaErrors(m)).toEqual([]);
+});
+
+describe('capabilities: NET_BIND_SERVICE added back after dropping ALL', () => {
+  test('on the main container and on ContainerOptions; nothing added by default', () => {
+    const { container, pod } = render({
+      port: 80,
+      capabilities: [Capability.NET_BIND_SERVICE],
+      initContainers: [{ name: 'setup', image: IMAGE, capabilities: [Capability.NET_BIND_SERVICE] }],
+      sidecars: [{ name: 'proxy', image: IMAGE }],
+    });
+    expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(pod.initContainers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(pod.containers[1].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(render().container.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+  });
+
+  test('every workload takes it (StatefulApp, Worker, BatchJob)', () => {
+    const c = chart();
+    new StatefulApp(c, 'db', { image: IMAGE, port: 389, capabilities: [Capability.NET_BIND_SERVICE] });
+    new Worker(c, 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['true'], { livenessCommand: ['/bin/alive'] }), capabilities: [Capability.NET_BIND_SERVICE] });
+    new BatchJob(c, 'j', { image: IMAGE, capabilities: [Capability.NET_BIND_SERVICE] });
+    const m = synth(c);
+    for (const kind of ['StatefulSet', 'Deployment', 'Job']) {
+      expect(podSpec(one(m, kind)).containers[0].securityContext.capabilities.add).toEqual(['NET_BIND_SERVICE']);
+    }
+    expect(schemaErrors(m)).toEqual([]);
+  });
+
+  test('any other capability, a capability twice and a non-list are refused', () => {
+    expectRefused(app({ capabilities: ['SYS_ADMIN' as any] }), 'capabilities[0]', '"SYS_ADMIN"', 'only NET_BIND_SERVICE', 'Capability.NET_BIND_SERVICE');
+    expectRefused(app({ capabilities: ['NET_RAW' as any] }), 'capabilities[0]', '"NET_RAW"');
+    expectRefused(app({ capabilities: [Capability.NET_BIND_SERVICE, Capability.NET_BIND_SERVICE] }), 'capabilities[1]', 'listed twice');
+    expectRefused(app({ capabilities: 'NET_BIND_SERVICE' as any }), 'capabilities', 'an array');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, capabilities: ['CHOWN' as any] }] }), 'sidecars[0].capabilities[0]', '"CHOWN"');
+  });
+
+  test('the gate warns about a port below 1024 without it (HARDENED-CTR-003), naming the prop; not with it', () => {
+    const gate = (props: Partial<SecureAppProps>) => {
+      const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+      new SecureApp(c, 'web', { image: IMAGE, runAsUser: 10001, runAsGroup: 10001, ...props } as SecureAppProps);
+      return c.policyReport().findings.filter((f: any) => f.ruleId === 'HARDENED-CTR-003');
+    };
+    const missing = gate({ port: 80 });
+    expect(missing).toHaveLength(1);
+    expect(missing[0].severity).toBe('warning');
+    expect(missing[0].message).toContain('port 80');
+    expect(missing[0].fix).toContain('capabilities: [Capability.NET_BIND_SERVICE]');
+    expect(gate({ port: 80, capabilities: [Capability.NET_BIND_SERVICE] })).toEqual([]);
+    expect(gate({ port: 8080 })).toEqual([]);
+  });
+});
+
+describe('sidecar ports and probes', () => {
+  const PROMETHEUS = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { namespace: 'monitoring' });
+  const EXPORTER = 'ghcr.io/acme/exporter:0.29.0';
+
+  test('a sidecar port: a containerPort on the sidecar, a Service port of the same name, its own ingress rule; probes on it', () => {
+    const { container, pod, manifest } = render({
+      ingressFrom: [NetworkPeer.namespace('web')],
+      sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: 9901, ingressFrom: [NetworkPeer.namespace('ops')] }], healthCheck: HealthCheck.http('/ready', { liveness: HealthCheck.tcp() }) }],
+    });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    const proxy = pod.containers[1];
+    expect(proxy.ports).toEqual([{ name: 'admin', containerPort: 9901, protocol: 'TCP' }]);
+    expect(proxy.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'admin', scheme: 'HTTP' });
+    expect(proxy.livenessProbe.tcpSocket).toEqual({ port: 'admin' });
+    expect(one(manifest, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      { name: 'admin', port: 9901, targetPort: 'admin', protocol: 'TCP' },
+    ]);
+    const ingress = one(manifest, 'NetworkPolicy').spec.ingress;
+    const rule = ingress.find((r: any) => r.ports.some((p: any) => p.port === 9901));
+    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } } }]);
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('a sidecar without ports may still probe a port it names (declared on the sidecar as health-<port>)', () => {
+    const { pod, manifest } = render({ sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.tcp({ port: 15021 }) }] });
+    expect(pod.containers[1].ports).toEqual([{ name: 'health-15021', containerPort: 15021, protocol: 'TCP' }]);
+    expect(one(manifest, 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+  });
+
+  test('metrics on a port a sidecar declares: that sidecar and its port name, ingress from the scraper only', () => {
+    const { container, pod, manifest } = render({
+      ports: [{ name: 'amqp', port: 5672 }],
+      sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'exporter', port: 9090 }], healthCheck: HealthCheck.http('/', { liveness: HealthCheck.tcp() }) }],
+      metrics: { port: 9090, scraper: PROMETHEUS },
+    });
+    expect(container.ports).toEqual([{ name: 'amqp', containerPort: 5672, protocol: 'TCP' }]);
+    expect(pod.containers[1].ports).toEqual([{ name: 'exporter', containerPort: 9090, protocol: 'TCP' }]);
+    expect(one(manifest, 'Service').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['amqp', 5672], ['exporter', 9090]]);
+    expect(one(manifest, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'exporter', path: '/metrics', scheme: 'http' }]);
+    const rules = one(manifest, 'NetworkPolicy').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 9090));
+    expect(rules).toHaveLength(1);
+    expect(rules[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
+    // Without a sidecar declaring it, the main container serves metrics, as before.
+    const plain = render({ sidecars: [{ name: 'exporter', image: EXPORTER }], metrics: { port: 9090, scraper: PROMETHEUS } });
+    expect(plain.container.ports.map((p: any) => p.name)).toEqual(['http', 'metrics']);
+    expect(one(plain.manifest, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
+  });
+
+  test('connections.allowTo(app, { port }) reaches a sidecar\'s port: the model resolves it on the destination', () => {
+    const c = chart();
+    const db = new SecureApp(c, 'db', { name: 'db', image: IMAGE, ingressFrom: [], sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: 9901 }] }] });
+    const web = new SecureApp(c, 'web', { name: 'web', image: IMAGE, ingressFrom: [] });
+    web.connections.allowTo(db, { port: 9901 });
+    const m = NetworkModel.fromObjects(synth(c));
+    const calls = m.allowedMatrix().map((x) => `${x.from.replace(/.*\//, '')} -> ${x.to.replace(/.*\//, '')} ${x.port}`);
+    expect(calls).toEqual(['web -> db 9901']);
+  });
+
+  test('a StatefulApp\'s sidecar port is on its headless Service', () => {
+    const c = chart();
+    new StatefulApp(c, 'db', { image: IMAGE, sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'exporter', port: 9187 }] }] });
+    const m = synth(c);
+    expect(one(m, 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http', 'exporter']);
+    expect(podSpec(one(m, 'StatefulSet')).containers[1].ports[0].containerPort).toBe(9187);
+  });
+
+  test('a port or name another container uses, ports on an init container or a Worker, a port check without a port are refused', () => {
+    const proxy = (extra: any) => ({ sidecars: [{ name: 'proxy', image: IMAGE, ...extra }] });
+    expectRefused(app(proxy({ ports: [{ name: 'admin', port: 8080 }] })), 'sidecars[0].ports[0]', 'container port 8080/TCP is used by the main container');
+    expectRefused(app(proxy({ ports: [{ name: 'http', port: 9901 }] })), 'sidecars[0].ports[0]', 'the name "http"');
+    expectRefused(app({ sidecars: [{ name: 'a', image: IMAGE, ports: [{ name: 'a', port: 9901 }] }, { name: 'b', image: IMAGE, ports: [{ name: 'b', port: 9901 }] }] }), 'sidecars[1].ports[0]', 'sidecars[0].ports[0]');
+    expectRefused(app(proxy({ ports: [{ name: 'Admin', port: 9901 }] })), 'sidecars[0].ports[0].name', 'IANA service name');
+    expectRefused(app(proxy({ ports: [{ name: 'admin', port: 70000 }] })), 'sidecars[0].ports[0].port');
+    expectRefused(app(proxy({ healthCheck: HealthCheck.http('/ready') })), 'sidecars[0].healthCheck', 'declares no port', 'ports: [{ name');
+    expectRefused(app({ healthCheck: HealthCheck.tcp({ port: 9901 }), ...proxy({ ports: [{ name: 'admin', port: 9901 }] }) }), 'healthCheck.port', 'sidecars[0]', 'its healthCheck');
+    expectRefused(app({ initContainers: [{ name: 'setup', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'initContainers[0].ports', 'serves no port');
+    expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/r']), sidecars: [{ name: 'p', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'sidecars[0].ports', 'no Service');
+    expectRefused(app({ sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'metrics', port: 9091 }] }], metrics: { port: 9090, scraper: PROMETHEUS } }), 'metrics', 'already named "metrics"');
+  });
 });

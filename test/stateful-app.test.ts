@@ -156,6 +156,17 @@ describe('StatefulApp output', () => {
     expect(np.spec.egress).toContainEqual({ to: [self], ports: both });
   });
 
+  test('peering: false (a single-replica database): no self ingress and no self egress; both directions with the default', () => {
+    const self = { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'db' } } };
+    const off = one(render({ ports: [{ name: 'mongo', port: 27017, ingressFrom: [NetworkPeer.pods({ app: 'api' })] }], peering: false }).manifest, 'NetworkPolicy');
+    expect(off.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ protocol: 'TCP', port: 27017 }] }]);
+    expect(off.spec.egress.filter((r: any) => JSON.stringify(r.to) === JSON.stringify([self]))).toEqual([]);
+    expect(off.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const on = one(render({ ports: [{ name: 'mongo', port: 27017 }] }).manifest, 'NetworkPolicy');
+    expect(on.spec.ingress).toContainEqual({ from: [self], ports: [{ protocol: 'TCP', port: 27017 }] });
+    expect(on.spec.egress).toContainEqual({ to: [self], ports: [{ protocol: 'TCP', port: 27017 }] });
+  });
+
   test('UDP ports', () => {
     const { container } = render({ ports: [{ name: 'dns', port: 5353, protocol: NetworkProtocol.UDP }], healthCheck: HealthCheck.exec(['/bin/check']) });
     expect(container.ports[0].protocol).toBe('UDP');
@@ -196,6 +207,7 @@ describe('bad input', () => {
   test('a name longer than 52 characters', () => expectError({ name: 'a'.repeat(53) }, 'name', '52'));
   test('duplicate port names', () => expectError({ ports: [{ name: 'peer', port: 1 }, { name: 'peer', port: 2 }] }, 'ports[1]', '"peer"'));
   test('a retention that does not exist', () => expectError({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' as any } }, 'persistentVolumeClaimRetentionPolicy.whenDeleted'));
+  test('peering that is not a boolean', () => expectError({ peering: 'no' as any }, 'peering', 'true or false'));
   test('port and ports together', () => expectError({ port: 5432, ports: [{ name: 'db', port: 5432 }] }, 'port', 'ambiguous'));
 });
 

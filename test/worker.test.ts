@@ -123,7 +123,55 @@ describe('Worker output', () => {
   });
 });
 
+describe('health on a health port', () => {
+  test('HTTP, TCP and gRPC checks on a port the check names: declared on the container, no Service, no ingress rule', () => {
+    for (const [check, handler] of [
+      [HealthCheck.http('/ready', { port: 8081, liveness: HealthCheck.tcp({ port: 8081 }) }), 'httpGet'],
+      [HealthCheck.tcp({ port: 8081 }), 'tcpSocket'],
+      [HealthCheck.grpc({ port: 8081, service: 'ready', livenessService: 'liveness' }), 'grpc'],
+    ] as const) {
+      const { manifest, container } = render({ healthCheck: check });
+      expect(container.ports).toEqual([{ name: 'health-8081', containerPort: 8081, protocol: 'TCP' }]);
+      expect(container.readinessProbe[handler]).toBeDefined();
+      expect(manifest.filter(o => o.kind === 'Service')).toEqual([]);
+      const np = one(manifest, 'NetworkPolicy');
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(np.spec.ingress).toBeUndefined();
+      expect(schemaErrors(manifest)).toEqual([]);
+    }
+    const http = render({ healthCheck: HealthCheck.http('/ready', { port: 8081, liveness: HealthCheck.tcp({ port: 8081 }) }) }).container;
+    expect(http.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'health-8081', scheme: 'HTTP' });
+    expect(http.livenessProbe.tcpSocket).toEqual({ port: 'health-8081' });
+  });
+
+  test('the port takes the name given (portName)', () => {
+    const { container } = render({ healthCheck: HealthCheck.http('/healthz', { port: 8081, portName: 'health', livenessPath: '/alive' }) });
+    expect(container.ports).toEqual([{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
+    expect(container.livenessProbe.httpGet.port).toBe('health');
+  });
+
+  test('beside metrics: the health port and the metrics port, ingress on the metrics port only', () => {
+    const scraper = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { namespace: 'monitoring' });
+    const { manifest, container } = render({ healthCheck: HealthCheck.tcp({ port: 8081 }), metrics: { port: 9100, scraper } });
+    expect(container.ports.map((p: any) => p.containerPort)).toEqual([9100, 8081]);
+    const ingress = one(manifest, 'NetworkPolicy').spec.ingress;
+    expect(ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([9100]);
+  });
+});
+
 describe('bad input', () => {
+  test('served ports (ports, port, ingressFrom): a Worker has no Service', () => {
+    expectError({ ports: [{ name: 'http', port: 8080 }] } as any, 'ports', 'serves no port', 'SecureApp');
+    expectError({ port: 8080 } as any, 'port', 'serves no port');
+    expectError({ ingressFrom: [NetworkPeer.sameNamespace()] } as any, 'ingressFrom', 'serves no port');
+  });
+  test('a bad portName, a portName without a port, a portName for a listed port', () => {
+    expectError({ healthCheck: HealthCheck.tcp({ port: 8081, portName: 'Health_Port' }) }, 'healthCheck.portName', 'IANA');
+    expectError({ healthCheck: HealthCheck.exec(['/r'], { liveness: HealthCheck.tcp({ portName: 'health' }) }) }, 'healthCheck');
+    const scraper = NetworkPeer.pods({ app: 'prometheus' });
+    expectError({ healthCheck: HealthCheck.tcp({ port: 9100, portName: 'health' }), metrics: { port: 9100, scraper } }, 'healthCheck.portName', 'already declared as "metrics"');
+  });
+
   test('no health check', () => expectError({ healthCheck: undefined }, 'healthCheck', 'command'));
   test('a TCP health check (nothing listens)', () => expectError({ healthCheck: HealthCheck.tcp() }, 'healthCheck', '"tcp"', 'HealthCheck.exec'));
   test('an HTTP health check', () => expectError({ healthCheck: HealthCheck.http('/ready') }, 'healthCheck', '"http"'));

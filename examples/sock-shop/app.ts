@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Duration } from 'cdk8s';
 import {
-  EncryptedConfig, HardenedChart, HealthCheck, NetworkPeer, Policy, SealingCertificate, SecureApp, StatefulApp, WorkloadClass,
+  Capability, EncryptedConfig, HardenedChart, HealthCheck, NetworkPeer, SealingCertificate, SecureApp, StatefulApp, WorkloadClass,
 } from '../../src';
 
 /**
@@ -20,8 +20,15 @@ export const SOCK_SHOP_PROMETHEUS = NetworkPeer.pods({ 'app.kubernetes.io/name':
 /** The original's JVM options of the Spring Boot services (carts, orders, queue-master, shipping). */
 const JAVA_OPTS = '-Xms64m -Xmx128m -XX:+UseG1GC -Djava.security.egd=file:/dev/urandom -Dspring.zipkin.enabled=false';
 
+/**
+ * The weaveworksdemos images have one health endpoint: ready when it answers, alive while the
+ * port accepts connections (a slow database behind /health takes the pod out of the Service
+ * without restarting it).
+ */
+const webHealth = (path: string) => HealthCheck.http(path, { liveness: HealthCheck.tcp() });
+
 /** Spring Boot 1.x starts in minutes on a small CPU limit: the original waited 300 s before liveness. */
-const springHealth = () => HealthCheck.http('/health', { startupProbe: true, startupTimeoutSeconds: 300 });
+const springHealth = () => HealthCheck.http('/health', { liveness: HealthCheck.tcp(), startupProbe: true, startupTimeoutSeconds: 300 });
 
 
 /**
@@ -38,6 +45,7 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     image,
     ports: [{ name: 'mongo', port: 27017 }],
     replicas: 1,
+    peering: false, // one replica: it calls no other member
     ingressFrom: [], // only the callers below (connections.allowTo)
     storage: [{ mountPath: '/data/db', size: '5Gi' }],
     writablePaths: ['/tmp', '/data/configdb'],
@@ -68,6 +76,7 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     image: 'weaveworksdemos/catalogue-db:0.3.0',
     ports: [{ name: 'mysql', port: 3306 }],
     replicas: 1,
+    peering: false,
     ingressFrom: [],
     env: { MYSQL_DATABASE: 'socksdb' },
     envVariables: { MYSQL_ROOT_PASSWORD: catalogueDbCredentials.envValue('MYSQL_ROOT_PASSWORD') },
@@ -111,15 +120,15 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     sidecars: [{
       name: 'rabbitmq-exporter',
       image: 'kbudde/rabbitmq-exporter:v0.29.0',
+      // The original's port name; metrics below scrapes this sidecar on it.
+      ports: [{ name: 'exporter', port: 9090 }],
+      // v0.29.0 (main.go) serves a static page on / and /metrics, which queries RabbitMQ's API on
+      // every request: ready when its HTTP server answers /, alive while 9090 accepts connections.
+      healthCheck: HealthCheck.http('/', { liveness: HealthCheck.tcp() }),
       resources: { cpu: { request: '10m', limit: '100m' }, memory: { request: '16Mi', limit: '64Mi' } },
     }],
     metrics: { port: 9090, scraper: SOCK_SHOP_PROMETHEUS },
   });
-  // The exporter serves only /metrics on 9090 and its image has no shell, so neither an HTTP nor
-  // a command probe fits a sidecar here (a sidecar declares no port of its own).
-  const exporterReason = 'rabbitmq-exporter sidecar: a FROM-scratch image without a shell, serving only /metrics; the kubelet restarts it when the process exits';
-  Policy.acknowledge(rabbitmq, 'HARDENED-PROBE-001', exporterReason);
-  Policy.acknowledge(rabbitmq, 'HARDENED-PROBE-002', exporterReason);
 
   // ---- the services (weaveworksdemos images run as uid 10001, as in the original).
   const service = (name: string, image: string, extra: Partial<ConstructorParameters<typeof SecureApp>[2]>) => new SecureApp(chart, name, {
@@ -128,6 +137,9 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
     port: 80,
     runAsUser: 10001,
     runAsGroup: 10001,
+    // Port 80 as uid 10001: the original adds NET_BIND_SERVICE (the Go binaries carry the file
+    // capability cap_net_bind_service+ep and fail to exec without it). front-end listens on 8079.
+    capabilities: (extra.port ?? 80) < 1024 ? [Capability.NET_BIND_SERVICE] : undefined,
     workloadClass: WorkloadClass.STANDARD,
     ingressFrom: [], // only the callers declared at the end
     ...extra,
@@ -141,23 +153,23 @@ export function buildSockShop(app: App, id = 'sock-shop'): HardenedChart {
   const catalogue = service('catalogue', 'weaveworksdemos/catalogue:0.3.5', {
     command: ['/app'],
     args: ['-port=80'],
-    healthCheck: HealthCheck.http('/health'),
+    healthCheck: webHealth('/health'),
     resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '100Mi', limit: '200Mi' } },
   });
   const payment = service('payment', 'weaveworksdemos/payment:0.4.3', {
-    healthCheck: HealthCheck.http('/health'),
+    healthCheck: webHealth('/health'),
     resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '100Mi', limit: '200Mi' } },
   });
   const user = service('user', 'weaveworksdemos/user:0.4.7', {
     env: { mongo: 'user-db:27017' },
-    healthCheck: HealthCheck.http('/health'),
+    healthCheck: webHealth('/health'),
     resources: { cpu: { request: '100m', limit: '300m' }, memory: { request: '100Mi', limit: '200Mi' } },
   });
   const frontEnd = service('front-end', 'weaveworksdemos/front-end:0.3.12', {
     port: 8079,
     servicePort: 80,
     env: { SESSION_REDIS: 'true' },
-    healthCheck: HealthCheck.http('/'),
+    healthCheck: webHealth('/'),
     terminationGracePeriod: Duration.seconds(30),
     resources: { cpu: { request: '100m', limit: '300m' }, memory: { request: '300Mi', limit: '1000Mi' } },
   });

@@ -6,7 +6,7 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { Connections } from '../hardening/connections';
 import {
-  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, addMetricsPort,
 } from '../hardening/exposure';
 import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { AUTOSCALING_DEFAULTS, AutoscalingOptions, createAutoscaler, resolveScaling, ResolvedScaling } from '../hardening/autoscaling';
@@ -14,7 +14,7 @@ import { createDisruptionBudget, DEPLOYMENT_DEFAULTS, deploymentSpec } from '../
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import { RolloutStrategy } from '../hardening/placement';
 import {
-  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, WorkloadPort,
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, resolveSidecarPorts, ServiceType, WorkloadPort,
 } from '../hardening/ports';
 import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/storage';
 import { suggestDnsLabel } from '../hardening/validation';
@@ -87,6 +87,8 @@ export interface SecureAppProps extends WorkloadProps {
   /**
    * Prometheus metrics: a container and Service port named "metrics", a ServiceMonitor that
    * selects exactly the app's Service and that port, and ingress on it from `scraper` only.
+   * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
+   * used instead of a new port on the main container.
    * @default - none
    */
   readonly metrics?: MetricsOptions;
@@ -156,7 +158,8 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const ports = resolvePorts(this, props, { port: SECURE_APP_DEFAULTS.port, servicePort: props.port ?? SECURE_APP_DEFAULTS.port });
-    if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
+    ports.push(...resolveSidecarPorts(this, props, ports));
+    const metricsPort = props.metrics ? addMetricsPort(this, props.metrics, ports) : undefined;
     this.mainPort = ports[0];
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
@@ -165,8 +168,9 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
     const scaling = resolveScaling(this, props.autoscaling, props.replicas, SECURE_APP_DEFAULTS.replicas);
     const storage = resolveStorage(this, props.storage);
     const singleWriter = this.checkSingleWriter(storage, scaling, props.rolloutStrategy);
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
-    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, deployment: true });
+    const mainPorts = containerPorts(ports.filter(p => !p.container));
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', mainPorts);
+    const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
     this.podSelectorLabels = pod.selector;
@@ -200,8 +204,8 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
     });
 
     if (props.metrics) {
-      this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, { matchLabels: { ...pod.selector } });
-      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+      this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, { matchLabels: { ...pod.selector } }, metricsPort!.name);
+      this.connections.allowFrom(props.metrics.scraper, { portName: metricsPort!.name });
     }
   }
 

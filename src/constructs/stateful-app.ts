@@ -9,17 +9,17 @@ import { propError } from '../hardening/errors';
 import { HealthCheck } from '../hardening/health-check';
 import { Connections } from '../hardening/connections';
 import {
-  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, resolveMetricsPort,
+  createServiceMonitor, ExposedApp, exposeViaHttpRoute, exposeViaIngress, HttpRouteExposureOptions, IngressExposureOptions, MetricsOptions, addMetricsPort,
 } from '../hardening/exposure';
 import { createWorkloadNetworkPolicy, INetworkPeer, INetworkTarget, NetworkPeer } from '../hardening/network';
 import { HardenedPod, WorkloadProps } from '../hardening/pod';
 import {
-  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, ServiceType, servicePorts, WorkloadPort,
+  containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, resolveSidecarPorts, ServiceType, servicePorts, WorkloadPort,
 } from '../hardening/ports';
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
-import { enumOf, optional, str, struct, validateProps } from '../hardening/props';
+import { bool, enumOf, optional, str, struct, validateProps } from '../hardening/props';
 import { checkDnsLabel } from '../hardening/validation';
 import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
@@ -113,8 +113,15 @@ export interface StatefulAppProps extends WorkloadProps {
    */
   readonly podManagementPolicy?: kplus.PodManagementPolicy;
   /**
+   * Whether the app's pods may reach each other on its ports (ingress from and egress to its own
+   * pods): what the members of a replicated database need to form a cluster. Turn it off for a
+   * single-replica database, whose pod calls nobody of its kind.
+   * @default true
+   */
+  readonly peering?: boolean;
+  /**
    * Who may connect to the ports (each entry of `ports` may name its own). The app's own pods
-   * may always reach each other on its ports (cluster peers). Everything else is denied.
+   * reach each other on its ports too (cluster peers) unless `peering` is false. Everything else is denied.
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
@@ -122,6 +129,8 @@ export interface StatefulAppProps extends WorkloadProps {
    * Prometheus metrics: a container port and a port of the headless Service named "metrics", a
    * ServiceMonitor that selects exactly the headless Service and that port (each replica is
    * scraped), and ingress on it from `scraper` only. Never on the external Service.
+   * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
+   * used instead of a new port on the main container.
    * @default - none
    */
   readonly metrics?: MetricsOptions;
@@ -137,6 +146,7 @@ export const STATEFUL_APP_DEFAULTS = {
   revisionHistoryLimit: 10,
   claimRetention: ClaimRetention.RETAIN,
   podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+  peering: true,
 };
 
 /** Longest StatefulSet name: its pods' `controller-revision-hash` label is "<name>-<10 characters>". */
@@ -152,6 +162,7 @@ const STATEFUL_APP_SCHEMA = struct({
   }, 'ClaimRetentionPolicy')),
   podManagementPolicy: optional(enumOf(kplus.PodManagementPolicy, 'PodManagementPolicy')),
   serviceName: optional(str()),
+  peering: optional(bool),
 }, 'StatefulAppProps');
 
 /**
@@ -209,7 +220,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     }
     const port = props.port ?? STATEFUL_APP_DEFAULTS.port;
     const ports = resolvePorts(this, props, { port, servicePort: port });
-    if (props.metrics) ports.push(resolveMetricsPort(this, props.metrics, ports));
+    ports.push(...resolveSidecarPorts(this, props, ports));
+    const metricsPort = props.metrics ? addMetricsPort(this, props.metrics, ports) : undefined;
     this.mainPort = ports[0];
     this.port = ports[0].port;
     this.portNames = ports.map(p => p.name);
@@ -223,8 +235,9 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const retention = this.resolveRetention(props.persistentVolumeClaimRetentionPolicy);
     const storage = resolveStorage(this, props.storage);
 
-    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', containerPorts(ports));
-    const pod = new HardenedPod(this, props, { component: 'server', ports: containerPorts(ports), probes, maxNameLength: STATEFULSET_MAX_NAME });
+    const mainPorts = containerPorts(ports.filter(p => !p.container));
+    const probes = (props.healthCheck ?? HealthCheck.tcp())._render(this, ports[0].name, 'healthCheck', mainPorts);
+    const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
     if (props.serviceName !== undefined) checkDnsLabel(this, 'serviceName', props.serviceName);
@@ -279,15 +292,17 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
     this.connections = new Connections(this, ports, ports[0]);
-    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics: the scraper only).
+    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics:
+    // the scraper only), unless peering is off.
+    const peering = props.peering ?? STATEFUL_APP_DEFAULTS.peering;
     const peerPorts = ports.filter(p => !p.internal).map(p => ({ port: p.port, protocol: p.protocol }));
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
       podSelector: pod.instanceSelector,
-      ingress: [...ingressRules(ports, exposure.clients), { ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }],
+      ingress: [...ingressRules(ports, exposure.clients), ...(peering ? [{ ports: peerPorts, peers: [NetworkPeer.pods(pod.instanceSelector)] }] : [])],
       egress: props.egressTo ?? [],
-      extraEgress: [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }],
+      extraEgress: peering ? [{ ports: peerPorts, to: [{ podSelector: { matchLabels: pod.instanceSelector } }] }] : [],
       connections: this.connections,
     });
 
@@ -295,8 +310,8 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
       this.serviceMonitor = createServiceMonitor(this, metadata, props.metrics, {
         matchLabels: { ...pod.selector },
         matchExpressions: [{ key: EXTERNAL_SERVICE_LABEL, operator: 'DoesNotExist' }],
-      });
-      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+      }, metricsPort!.name);
+      this.connections.allowFrom(props.metrics.scraper, { portName: metricsPort!.name });
     }
   }
 

@@ -18,9 +18,12 @@ import { AUTOSCALING_OPTIONS, HEALTH_CHECK, METRICS_OPTIONS, WORKLOAD_FIELDS } f
 /** Props of a Worker. */
 export interface WorkerProps extends WorkloadProps {
   /**
-   * How the kubelet tells that the worker is ready and alive. A worker serves no port, so the
-   * check is a command: `HealthCheck.exec(["/app/healthcheck"])`, ideally with its own
-   * `livenessCommand` (e.g. "has the consumer loop made progress in the last minute?").
+   * How the kubelet tells that the worker is ready and alive: a command,
+   * `HealthCheck.exec(["/app/healthcheck"])`, ideally with its own `livenessCommand` (e.g. "has
+   * the consumer loop made progress in the last minute?"); or `HealthCheck.http/tcp/grpc` on a
+   * health port the worker listens on, named with `port` (e.g. `HealthCheck.http("/healthz",
+   * { port: 8081 })`). The port is declared on the container ("health-<port>", or `portName`),
+   * with no Service and no ingress rule: the kubelet's probes are not subject to NetworkPolicy.
    */
   readonly healthCheck: HealthCheck;
   /**
@@ -60,7 +63,7 @@ const WORKER_SCHEMA = struct({
  * A long-running process that serves no port (a queue consumer, a controller, a load
  * generator), hardened by construction: ServiceAccount, Deployment, PodDisruptionBudget,
  * NetworkPolicy with no ingress at all, and a HorizontalPodAutoscaler when autoscaled. No
- * Service. Health is checked by a command.
+ * Service. Health is checked by a command, or on a health port the check names.
  */
 export class Worker extends Construct implements INetworkTarget, INetworkPeer {
   /** The Deployment. */
@@ -91,9 +94,16 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const check = props.healthCheck;
-    if (!(check instanceof HealthCheck) || (check.kind !== 'exec' && check.port === undefined)) {
+    if (!(check instanceof HealthCheck) || check._usesMainPort()) {
       throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
         'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] }), or a check on the health port the worker listens on, e.g. HealthCheck.http("/healthz", { port: 8081 })');
+    }
+    for (const served of ['port', 'ports', 'servicePort', 'serviceType', 'ingressFrom'] as const) {
+      const value = (props as unknown as Record<string, unknown>)[served];
+      if (value !== undefined) {
+        throw propError(this, served, value, 'a Worker serves no port: it has no Service and its NetworkPolicy takes no ingress',
+          'use a SecureApp for a served port; a health port goes on the check (HealthCheck.http("/healthz", { port: 8081 })), metrics on `metrics`');
+      }
     }
     const scaling = resolveScaling(this, props.autoscaling ?? { enabled: false }, props.replicas, WORKER_DEFAULTS.replicas);
     const ports = props.metrics ? [resolveMetricsPort(this, props.metrics, [])] : [];

@@ -132,7 +132,7 @@ export function resolveMetricsPort(scope: IConstruct, metrics: MetricsOptions, o
   }
   for (const p of others) {
     if (p.name === METRICS_DEFAULTS.portName) {
-      throw propError(scope, 'metrics', p.name, 'a port is already named "metrics"', 'remove it from `ports` (metrics adds it) or drop `metrics`');
+      throw propError(scope, 'metrics', p.name, `a port is already named "metrics" (on port ${p.port})`, 'remove it from `ports` (metrics adds it), declare it on the sidecar that serves metrics with the number metrics.port, or drop `metrics`');
     }
     if (p.port === metrics.port || p.servicePort === metrics.port) {
       throw propError(scope, 'metrics.port', metrics.port, `port ${p.name} uses it too`, 'serve metrics on a port of their own (the scraper is let in on that port only)');
@@ -141,30 +141,51 @@ export function resolveMetricsPort(scope: IConstruct, metrics: MetricsOptions, o
   return { name: METRICS_DEFAULTS.portName, port: metrics.port, servicePort: metrics.port, protocol: NetworkProtocol.TCP, peers: [], prop: 'metrics.scraper', internal: true };
 }
 
+/**
+ * Adds the metrics port to a serving workload's `ports` and returns it. When a sidecar declares
+ * `metrics.port` itself (an exporter beside the app), that port is the metrics port: it keeps its
+ * name and its container, and is opened to the scraper only (plus the port's own `ingressFrom`,
+ * if it names one). Otherwise a port named "metrics" is added to the main container.
+ */
+export function addMetricsPort(scope: IConstruct, metrics: MetricsOptions, ports: ResolvedPort[]): ResolvedPort {
+  const index = ports.findIndex(p => p.container !== undefined && p.port === metrics.port && p.protocol === NetworkProtocol.TCP);
+  if (index < 0) {
+    const port = resolveMetricsPort(scope, metrics, ports);
+    ports.push(port);
+    return port;
+  }
+  const declared = ports[index];
+  resolveMetricsPort(scope, metrics, ports.filter((_, i) => i !== index));
+  const own = declared.prop.endsWith('.ingressFrom');
+  const port: ResolvedPort = { ...declared, peers: own ? declared.peers : [], prop: own ? declared.prop : 'metrics.scraper', internal: true };
+  ports[index] = port;
+  return port;
+}
+
 /** The ServiceMonitor of a workload's Service (selected by `selector`), on its "metrics" port. */
 export function createServiceMonitor(scope: Construct, metadata: { name: string; labels: Record<string, string> }, metrics: MetricsOptions,
-  selector: k8s.LabelSelector): ApiObject {
+  selector: k8s.LabelSelector, portName: string = METRICS_DEFAULTS.portName): ApiObject {
   return new ApiObject(scope, 'ServiceMonitor', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
     metadata: { name: metadata.name, labels: { ...metadata.labels, ...metrics.monitorLabels } },
     spec: {
       selector,
-      endpoints: [{ port: METRICS_DEFAULTS.portName, path: metrics.path ?? METRICS_DEFAULTS.path, scheme: 'http' }],
+      endpoints: [{ port: portName, path: metrics.path ?? METRICS_DEFAULTS.path, scheme: 'http' }],
     },
   });
 }
 
 /** The PodMonitor of a workload without a Service, on its pods' "metrics" port. */
 export function createPodMonitor(scope: Construct, metadata: { name: string; labels: Record<string, string> }, metrics: MetricsOptions,
-  podSelector: Record<string, string>): ApiObject {
+  podSelector: Record<string, string>, portName: string = METRICS_DEFAULTS.portName): ApiObject {
   return new ApiObject(scope, 'PodMonitor', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
     metadata: { name: metadata.name, labels: { ...metadata.labels, ...metrics.monitorLabels } },
     spec: {
       selector: { matchLabels: { ...podSelector } },
-      podMetricsEndpoints: [{ port: METRICS_DEFAULTS.portName, path: metrics.path ?? METRICS_DEFAULTS.path, scheme: 'http' }],
+      podMetricsEndpoints: [{ port: portName, path: metrics.path ?? METRICS_DEFAULTS.path, scheme: 'http' }],
     },
   });
 }

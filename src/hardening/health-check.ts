@@ -4,7 +4,8 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { checkInteger } from './validation';
-import { arrayOf, bool, duration, int, mapOf, optional, str, struct, validateOptions } from './props';
+import { isPortName } from './ports';
+import { anything, arrayOf, bool, duration, int, mapOf, optional, str, struct, validateOptions } from './props';
 
 /** Timing shared by all health checks. */
 export interface HealthCheckTiming {
@@ -56,6 +57,18 @@ export interface HealthCheckTiming {
    * @default - none: checks start at once
    */
   readonly initialDelay?: Duration;
+  /**
+   * A check of another kind (or on another port) for liveness only, e.g.
+   * `HealthCheck.http('/health', { liveness: HealthCheck.tcp() })`: readiness asks the app's one
+   * health endpoint, liveness only that the port accepts connections, so a slow dependency takes
+   * the pod out of the Service without restarting it. The liveness check's own target and `port`
+   * are used (for `http`, its path; for `grpc`, its `service`; for `exec`, its command); timing
+   * comes from this check, so the liveness check takes no timing options of its own. Replaces
+   * `livenessPath`, `livenessService` and `livenessCommand` (both given: refused). The startup
+   * probe, if any, uses it too.
+   * @default - the same kind of check as readiness (with `livenessPath`, `livenessService` or `livenessCommand`)
+   */
+  readonly liveness?: HealthCheck;
 }
 
 /** The port a health check connects to. */
@@ -68,6 +81,12 @@ export interface HealthCheckPortOptions {
    * @default - the main port
    */
   readonly port?: number;
+  /**
+   * Name of the container port the check declares for `port` (an IANA service name), when the
+   * workload does not list that port.
+   * @default - "health-<port>"
+   */
+  readonly portName?: string;
 }
 
 /** Options of `HealthCheck.http`. */
@@ -149,10 +168,17 @@ const HEALTH_CHECK_OPTIONS = struct({
   livenessPeriod: optional(duration()),
   initialDelay: optional(duration()),
   port: optional(int(-2147483648, 2147483647)), // the range is checked where the port is resolved
+  portName: optional(str()),
   headers: optional(mapOf(str())),
   service: optional(str()),
   livenessService: optional(str()),
+  liveness: optional(anything), // checked by _render, with the reason
 }, 'HealthCheck options');
+
+/** The options of a liveness check that come from the check it belongs to. */
+const TIMING_KEYS = ['startupProbe', 'startupTimeoutSeconds', 'periodSeconds', 'timeoutSeconds', 'period', 'timeout', 'startupTimeout', 'livenessPeriod', 'initialDelay', 'liveness'] as const;
+/** The liveness options that `liveness` replaces. */
+const LIVENESS_TARGET_KEYS = ['livenessPath', 'livenessService', 'livenessCommand'] as const;
 
 /**
  * How the kubelet decides that a container is ready for traffic (readiness) and alive
@@ -219,12 +245,18 @@ export class HealthCheck {
   }
 
   /**
-   * Validates the check for a construct and renders the probes against a named container port.
+   * Whether the check (or its `liveness` check) connects to the workload's main port (a port
+   * check without its own `port`).
    * @internal
    */
-  public _render(scope: IConstruct, portName: string, prop = 'healthCheck', declared: k8s.ContainerPort[] = []): RenderedProbes {
-    validateOptions(scope, `${prop} options`, HEALTH_CHECK_OPTIONS, this.timing);
-    for (const target of this.targets) {
+  public _usesMainPort(): boolean {
+    const liveness = this.timing?.liveness;
+    return (this.kind !== 'exec' && this.port === undefined) || (liveness instanceof HealthCheck && liveness._usesMainPort());
+  }
+
+  /** Refuses targets that are not paths, commands or gRPC service names. */
+  private checkTargets(scope: IConstruct, prop: string, targets: any[]): void {
+    for (const target of targets) {
       if (this.kind === 'http' && (typeof target !== 'string' || !target.startsWith('/'))) {
         throw propError(scope, prop, target, 'an HTTP health check path must start with "/"', 'write it like "/ready" or "/healthz"');
       }
@@ -240,10 +272,52 @@ export class HealthCheck {
       }
     }
     if (this.kind === 'grpc') {
-      for (const svc of this.targets) {
+      for (const svc of targets) {
         if (typeof svc !== 'string') throw propError(scope, `${prop}.service`, svc, 'must be a string', 'write it like "shop.Cart" or leave it unset');
       }
     }
+  }
+
+  /**
+   * The `liveness` check, validated: a HealthCheck without timing of its own, and no
+   * `livenessPath`/`livenessService`/`livenessCommand` beside it.
+   */
+  private livenessCheck(scope: IConstruct, prop: string): HealthCheck | undefined {
+    const liveness = this.timing?.liveness;
+    if (liveness === undefined) return undefined;
+    if (!(liveness instanceof HealthCheck)) {
+      throw propError(scope, `${prop}.liveness`, liveness, 'not a HealthCheck', 'use HealthCheck.tcp(), HealthCheck.http(path), HealthCheck.grpc() or HealthCheck.exec(command)');
+    }
+    for (const key of LIVENESS_TARGET_KEYS) {
+      if ((this.timing as Record<string, unknown>)[key] !== undefined) {
+        throw propError(scope, `${prop}.${key}`, (this.timing as Record<string, unknown>)[key], '`liveness` already gives the liveness check', `keep one of ${key} and liveness`);
+      }
+    }
+    for (const key of TIMING_KEYS) {
+      if ((liveness.timing as Record<string, unknown>)?.[key] !== undefined) {
+        throw propError(scope, `${prop}.liveness.${key}`, key === 'liveness' ? liveness.timing.liveness?.kind : (liveness.timing as Record<string, unknown>)[key],
+          'the liveness check takes its timing from the check it belongs to', `give ${key} on the outer check (${prop}), not on its liveness check`);
+      }
+    }
+    for (const key of LIVENESS_TARGET_KEYS) {
+      if ((liveness.timing as Record<string, unknown>)?.[key] !== undefined) {
+        throw propError(scope, `${prop}.liveness.${key}`, (liveness.timing as Record<string, unknown>)[key], 'a liveness check is used for liveness only, with its first target',
+          `remove ${key}, e.g. liveness: HealthCheck.http("/healthz")`);
+      }
+    }
+    validateOptions(scope, `${prop}.liveness options`, HEALTH_CHECK_OPTIONS, liveness.timing);
+    liveness.checkTargets(scope, `${prop}.liveness`, [liveness.targets[0]]);
+    return liveness;
+  }
+
+  /**
+   * Validates the check for a construct and renders the probes against a named container port.
+   * @internal
+   */
+  public _render(scope: IConstruct, portName: string, prop = 'healthCheck', declared: k8s.ContainerPort[] = []): RenderedProbes {
+    validateOptions(scope, `${prop} options`, HEALTH_CHECK_OPTIONS, this.timing);
+    const livenessCheck = this.livenessCheck(scope, prop);
+    this.checkTargets(scope, prop, livenessCheck ? [this.targets[0]] : this.targets);
     const seconds = (name: string, typed: Duration | undefined, plain: number | undefined, dflt: number): number => {
       if (typed !== undefined && plain !== undefined) {
         throw propError(scope, `${prop}.${name}`, typed.toSeconds({ integral: false }), `both ${name} and ${name}Seconds are given`, `keep one of them`);
@@ -273,11 +347,17 @@ export class HealthCheck {
     const delay = initialDelay ? { initialDelaySeconds: initialDelay } : {};
 
     const { port, ports } = this.resolvePort(scope, portName, prop, declared);
+    let livenessHandler = this.handler(port, this.targets[1]);
+    if (livenessCheck) {
+      const resolved = livenessCheck.resolvePort(scope, portName, `${prop}.liveness`, declared);
+      livenessHandler = livenessCheck.handler(resolved.port, livenessCheck.targets[0]);
+      for (const p of resolved.ports) if (!ports.some(x => x.name === p.name)) ports.push(p);
+    }
     const readiness: k8s.Probe = { ...this.handler(port, this.targets[0]), ...delay, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
-    const liveness: k8s.Probe = { ...this.handler(port, this.targets[1]), ...delay, periodSeconds: livenessPeriod, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
+    const liveness: k8s.Probe = { ...livenessHandler, ...delay, periodSeconds: livenessPeriod, timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 };
     const startupPeriod = Math.min(period, 5);
     const startup: k8s.Probe | undefined = t.startupProbe
-      ? { ...this.handler(port, this.targets[1]), ...delay, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startupTimeout / startupPeriod), successThreshold: 1 }
+      ? { ...livenessHandler, ...delay, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startupTimeout / startupPeriod), successThreshold: 1 }
       : undefined;
     return { readiness, liveness, startup, ...(ports.length > 0 ? { ports } : {}) };
   }
@@ -290,6 +370,9 @@ export class HealthCheck {
     if (this.kind === 'exec') return { port: { name: '', number: 0 }, ports: [] };
     const tcp = declared.filter(p => (p.protocol ?? 'TCP') === 'TCP');
     if (this.port === undefined) {
+      if ((this.timing as HealthCheckPortOptions | undefined)?.portName !== undefined) {
+        throw propError(scope, `${prop}.portName`, (this.timing as HealthCheckPortOptions).portName, 'portName names the port a check declares with `port`, and the check has no port', 'give the check its port, e.g. { port: 8081, portName: "health" }, or remove portName');
+      }
       const main = tcp.find(p => p.name === portName);
       if (!main) {
         throw propError(scope, prop, this.kind, 'the workload has no TCP port for the check to connect to', `give the check its port, e.g. HealthCheck.${this.kind}(${this.kind === 'http' ? '"/healthz", ' : ''}{ port: 8081 }), or use HealthCheck.exec`);
@@ -297,12 +380,24 @@ export class HealthCheck {
       return { port: { name: main.name!, number: main.containerPort }, ports: [] };
     }
     checkInteger(scope, `${prop}.port`, this.port, 1, 65535, 'use the port the health endpoint listens on, from 1 to 65535');
+    const ownName = (this.timing as HealthCheckPortOptions | undefined)?.portName;
+    if (ownName !== undefined && !isPortName(ownName)) {
+      throw propError(scope, `${prop}.portName`, ownName, 'not an IANA service name (at most 15 characters: lower-case letters, digits and "-", at least one letter)', 'use a name such as "health" or "admin"');
+    }
     const listed = tcp.find(p => p.containerPort === this.port);
-    if (listed) return { port: { name: listed.name ?? String(listed.containerPort), number: listed.containerPort }, ports: [] };
+    if (listed) {
+      if (ownName !== undefined && ownName !== listed.name) {
+        throw propError(scope, `${prop}.portName`, ownName, `port ${this.port} is already declared as ${JSON.stringify(listed.name)}`, 'remove portName (the check uses the declared name)');
+      }
+      return { port: { name: listed.name ?? String(listed.containerPort), number: listed.containerPort }, ports: [] };
+    }
     if (declared.some(p => p.containerPort === this.port)) {
       throw propError(scope, `${prop}.port`, this.port, 'the port is declared for UDP or SCTP, and a health check connects over TCP', 'check a TCP port');
     }
-    const name = `health-${this.port}`;
+    const name = ownName ?? `health-${this.port}`;
+    if (declared.some(p => p.name === name)) {
+      throw propError(scope, `${prop}.portName`, name, `another port of the container is named ${JSON.stringify(name)}`, 'give the health port a name of its own');
+    }
     return { port: { name, number: this.port }, ports: [{ name, containerPort: this.port, protocol: 'TCP' }] };
   }
 }

@@ -12,11 +12,13 @@ import {
 } from './placement';
 import { Policy } from '../policy/policy';
 import { propError, REDACTED } from './errors';
+import { Capability, resolveCapabilities } from './capabilities';
 import { HealthCheck, RenderedProbes } from './health-check';
 import { isSensitiveEnv } from './sensitive';
 import { checkImage, ImageReference } from './image';
 import { appNameLabel, LABEL_COMPONENT, LABEL_INSTANCE, partOfLabel, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { NetworkPeer } from './network';
+import { containerPorts, ResolvedPort, WorkloadPort } from './ports';
 import { ContainerResources, resolveResources } from './resources';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkQuantity, derivedName, isLabelValue, suggestDnsLabel } from './validation';
 import { _priorityClassesDeployed, WorkloadClass } from './workload-class';
@@ -81,11 +83,22 @@ export interface ContainerOptions {
    */
   readonly writablePaths?: string[];
   /**
-   * Readiness and liveness checks of a sidecar; the container has no port, so only
-   * `HealthCheck.exec(...)` applies. Not allowed on an init container (it runs to completion).
+   * Readiness and liveness checks of a sidecar: `HealthCheck.exec(...)`, or `http`/`tcp`/`grpc`
+   * on the sidecar's first port (`ports`) or on a `port` the check names. Not allowed on an init
+   * container (it runs to completion).
    * @default - no probes: the policy gate then reports the sidecar (HARDENED-PROBE-001/002)
    */
   readonly healthCheck?: HealthCheck;
+  /**
+   * Named ports the sidecar serves (SecureApp and StatefulApp), exactly like the workload's
+   * `ports`: each a container port on this sidecar, a Service port of the same name and an
+   * ingress rule of its own (from the port's `ingressFrom`, else the workload's). A name or number
+   * another container of the pod uses is refused. `connections.allowTo(app, { port })` reaches
+   * it, and `metrics: { port }` with one of these numbers scrapes this sidecar. Not allowed on an
+   * init container, nor on a Worker or BatchJob (no Service).
+   * @default - none
+   */
+  readonly ports?: WorkloadPort[];
   /**
    * Mount the pod's API token (granted when a NamespaceRole binds the workload) in this container
    * too, e.g. for an init container that creates a Secret through the API.
@@ -102,6 +115,13 @@ export interface ContainerOptions {
    * @default - none
    */
   readonly config?: IConstruct[];
+  /**
+   * Capabilities added back after dropping ALL: `[Capability.NET_BIND_SERVICE]` for a container
+   * that listens on a port below 1024 as a non-root user (the only capability Pod Security
+   * `restricted` allows adding). Rendered as `capabilities: { drop: [ALL], add: [...] }`.
+   * @default - none: all capabilities dropped
+   */
+  readonly capabilities?: Capability[];
 }
 
 /** Props shared by every workload construct (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -290,6 +310,15 @@ export interface WorkloadProps {
    * @default false
    */
   readonly nativeSidecars?: boolean;
+  /**
+   * Capabilities the main container adds back after dropping ALL: `[Capability.NET_BIND_SERVICE]`
+   * for an app that listens on a port below 1024 (e.g. 80) as a non-root user. It is the only
+   * capability Pod Security `restricted` allows adding. Rendered as
+   * `capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] }`; without it the gate warns about a
+   * port below 1024 (HARDENED-CTR-003).
+   * @default - none: all capabilities dropped
+   */
+  readonly capabilities?: Capability[];
 }
 
 /** Options of the shared pod builder, set by each workload construct. */
@@ -313,6 +342,11 @@ export interface HardenedPodOptions {
   readonly maxNameLength?: number;
   /** Why the workload refuses `sidecars` (a BatchJob), if it does. */
   readonly sidecarsRefusal?: { readonly problem: string; readonly fix: string };
+  /**
+   * The ports the sidecars declare (`resolveSidecarPorts`), for a serving workload; undefined
+   * where sidecars may not serve ports (Worker, BatchJob).
+   */
+  readonly sidecarPorts?: ResolvedPort[];
   /** Whether the workload is a Deployment (so `rolloutStrategy` applies). */
   readonly deployment?: boolean;
 }
@@ -361,6 +395,8 @@ interface ResolvedContainer {
   readonly mounts: k8s.VolumeMount[];
   /** The container's `config`, each file attachment with the volume it mounts (maybe shared). */
   readonly config: ResolvedConfig[];
+  readonly capabilities: string[];
+  readonly ports: k8s.ContainerPort[];
 }
 
 /** Refuses bad env names, non-string values and values that look like secrets. */
@@ -404,7 +440,7 @@ function checkCommand(scope: IConstruct, prefix: string, command: string[] | und
 function hardenedContainer(c: {
   name: string; image: string; command?: string[]; args?: string[]; ports?: k8s.ContainerPort[];
   env?: k8s.EnvVar[]; envFrom?: k8s.EnvFromSource[]; resources: k8s.ResourceRequirements;
-  probes?: RenderedProbes; mounts: k8s.VolumeMount[]; workingDir?: string;
+  probes?: RenderedProbes; mounts: k8s.VolumeMount[]; workingDir?: string; capabilities?: string[];
 }): k8s.Container {
   return {
     name: c.name,
@@ -424,7 +460,7 @@ function hardenedContainer(c: {
       privileged: false,
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
+      capabilities: { drop: ['ALL'], ...(c.capabilities && c.capabilities.length > 0 ? { add: c.capabilities } : {}) },
     },
     readinessProbe: c.probes?.readiness,
     livenessProbe: c.probes?.liveness,
@@ -468,6 +504,7 @@ export class HardenedPod {
   private readonly priorityClassName?: string;
   private readonly runAsUser: number;
   private readonly runAsGroup: number;
+  private readonly capabilities: string[];
   private readonly extraContainers: ResolvedContainer[] = [];
   /** Extra pod template labels (e.g. membership of a SharedService); never in the selector. */
   private readonly templateLabels: Record<string, string> = {};
@@ -513,6 +550,7 @@ export class HardenedPod {
     this.runAsUser = props.runAsUser ?? DEFAULT_USER_ID;
     this.runAsGroup = props.runAsGroup ?? DEFAULT_USER_ID;
     this.checkIds(props.userIdReason);
+    this.capabilities = resolveCapabilities(scope, 'capabilities', props.capabilities);
 
     checkCommand(scope, '', props.command, props.args);
     this.env = checkEnv(scope, 'env', props.env);
@@ -575,6 +613,7 @@ export class HardenedPod {
       if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath');
     }
     this.resolveContainers(sizeLimit, sizeBytes);
+    this.checkPodPorts();
 
     if (props.serviceAccount !== undefined) {
       const owner = hardenedPodOf(props.serviceAccount);
@@ -665,15 +704,28 @@ export class HardenedPod {
         }
         checkWorkingDir(this.scope, `${prop}.workingDir`, options.workingDir);
         const resources = resolveResources(this.scope, options.resources, this.props.workloadClass, `${prop}.resources`);
+        if (options.ports !== undefined) {
+          if (kind === 'initContainers') {
+            throw propError(this.scope, `${prop}.ports`, options.ports, 'an init container runs to completion and serves no port', 'declare the port on the main container (ports) or on a sidecar');
+          }
+          if (!this.options.sidecarPorts) {
+            throw propError(this.scope, `${prop}.ports`, options.ports, 'this workload has no Service, so a sidecar serves no port through it', 'remove ports (a health port goes on the check: HealthCheck.http("/healthz", { port: 8081 })), or use a SecureApp or StatefulApp');
+          }
+        }
+        const declared = containerPorts((this.options.sidecarPorts ?? []).filter(p => kind === 'sidecars' && p.container === options.name));
         let probes: RenderedProbes | undefined;
         if (options.healthCheck !== undefined) {
           if (kind === 'initContainers') {
             throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'an init container runs to completion and cannot have probes (the API server refuses them)', 'remove healthCheck');
           }
-          if (!(options.healthCheck instanceof HealthCheck) || options.healthCheck.kind !== 'exec') {
-            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck?.kind, 'a sidecar has no port, so only a command can check it', 'use HealthCheck.exec(["/bin/check"])');
+          if (!(options.healthCheck instanceof HealthCheck)) {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck, 'not a HealthCheck', 'use HealthCheck.exec(["/bin/check"]), or HealthCheck.http/tcp/grpc on a port of the sidecar');
           }
-          probes = options.healthCheck._render(this.scope, '', `${prop}.healthCheck`);
+          if (declared.length === 0 && options.healthCheck._usesMainPort()) {
+            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
+              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${options.healthCheck.kind}(${options.healthCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
+          }
+          probes = options.healthCheck._render(this.scope, declared[0]?.name ?? '', `${prop}.healthCheck`, declared);
         }
         if (options.mountApiToken !== undefined && typeof options.mountApiToken !== 'boolean') {
           throw propError(this.scope, `${prop}.mountApiToken`, options.mountApiToken, 'must be true or false', 'write mountApiToken: true or leave it unset');
@@ -691,16 +743,18 @@ export class HardenedPod {
         this.checkWritableBudget(`${prop}.`, budget, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
         const config = this.resolveContainerConfig(key, prop, `${kind === 'initContainers' ? 'init' : 'sidecar'}${i}-config`, options.config);
-        const declared = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
+        const declaredVariables = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
         for (const c of config) {
           for (const variable of c.attachment.variableNames ?? []) {
-            if (declared.has(variable)) {
+            if (declaredVariables.has(variable)) {
               throw propError(this.scope, `${prop}.config`, variable, 'this environment variable is set twice (by `env`, `envVariables` or a config attachment)', 'keep one of them');
             }
-            declared.add(variable);
+            declaredVariables.add(variable);
           }
         }
-        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, config });
+        const capabilities = resolveCapabilities(this.scope, `${prop}.capabilities`, options.capabilities);
+        this.extraContainers.push({ kind, prop, options, image, env, envVariables, resources: resources.requirements, probes, mounts, config, capabilities,
+          ports: [...declared, ...(probes?.ports ?? [])] });
       });
     }
   }
@@ -733,6 +787,33 @@ export class HardenedPod {
         'list the path in the main container\'s writablePaths or writableVolumes, or name one of those');
     }
     return volume;
+  }
+
+  /**
+   * Refuses a port number or name used by two containers of the pod (they share one network
+   * namespace): the ports the workload and its sidecars declare are checked as they are resolved;
+   * this catches the health ports a probe declares (`health-<port>`) on a port of another container.
+   */
+  private checkPodPorts(): void {
+    const numbers = new Map<string, string>();
+    const names = new Map<string, string>();
+    const containers: { prop: string; ports: k8s.ContainerPort[]; probePorts: k8s.ContainerPort[] }[] = [
+      { prop: 'the main container', ports: this.options.ports ?? [], probePorts: this.options.probes?.ports ?? [] },
+      ...this.extraContainers.map(x => ({ prop: x.prop, ports: x.ports.filter(p => !(x.probes?.ports ?? []).includes(p)), probePorts: x.probes?.ports ?? [] })),
+    ];
+    // Declared ports first, so a clash is reported on the probe that reuses one.
+    const all = [...containers.flatMap(c => c.ports.map(p => ({ c, p, probe: false }))), ...containers.flatMap(c => c.probePorts.map(p => ({ c, p, probe: true })))];
+    for (const { c, p, probe } of all) {
+      const owner = probe ? `${c.prop === 'the main container' ? '' : `${c.prop}.`}healthCheck.port` : c.prop;
+      const number = `${p.containerPort}/${p.protocol ?? 'TCP'}`;
+      const other = numbers.get(number) ?? (p.name ? names.get(p.name) : undefined);
+      if (other && other !== owner) {
+        throw propError(this.scope, owner, p.containerPort, `${other} of the pod declares port ${p.containerPort} (or the name ${JSON.stringify(p.name)}) too, and the containers of a pod share one network namespace`,
+          probe ? 'a probe checks a port of its own container: put the check on the container that listens there (its healthCheck)' : 'give each port of the pod its own number and name');
+      }
+      numbers.set(number, owner);
+      if (p.name) names.set(p.name, owner);
+    }
   }
 
   /** The emptyDir volume of a writable path, created on first use. */
@@ -890,6 +971,7 @@ export class HardenedPod {
       probes: this.options.probes,
       mounts,
       workingDir: this.props.workingDir,
+      capabilities: this.capabilities,
     });
     const extraContainer = (x: ResolvedContainer): k8s.Container => {
       const xmounts = [...x.mounts];
@@ -931,6 +1013,8 @@ export class HardenedPod {
         probes: x.probes,
         mounts: xmounts,
         workingDir: x.options.workingDir,
+        capabilities: x.capabilities,
+        ports: x.ports,
       });
     };
     const initContainers = this.extraContainers.filter(x => x.kind === 'initContainers').map(extraContainer);

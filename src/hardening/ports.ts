@@ -95,6 +95,8 @@ export interface ResolvedPort {
   readonly prop: string;
   /** Never exposed outside the cluster (the metrics port): no external client ranges, not on an external Service. */
   readonly internal?: boolean;
+  /** The sidecar that declares the port (`sidecars[i].ports`); undefined for the main container. */
+  readonly container?: string;
 }
 
 /** Inputs of `resolvePorts`: the props of a serving workload. */
@@ -126,11 +128,31 @@ export function resolvePorts(scope: IConstruct, props: PortProps, defaults: { po
   if (!Array.isArray(props.ports) || props.ports.length === 0) {
     throw propError(scope, 'ports', props.ports, 'a serving workload needs at least one port', 'list the ports, e.g. ports: [{ name: "http", port: 8080 }]');
   }
-  const names = new Map<string, string>();
-  const numbers = new Map<string, string>();
-  const servicePorts = new Map<string, string>();
-  return props.ports.map((p, i) => {
-    const prop = `ports[${i}]`;
+  const seen = new PortRegistry(scope);
+  return props.ports.map((p, i) => seen.add(p, `ports[${i}]`, ingressFrom));
+}
+
+/** The names and numbers of a pod's ports so far: each new one is validated and refused when taken. */
+class PortRegistry {
+  private readonly names = new Map<string, string>();
+  private readonly numbers = new Map<string, string>();
+  private readonly servicePorts = new Map<string, string>();
+
+  constructor(private readonly scope: IConstruct) {}
+
+  /** Records ports resolved elsewhere (the workload's own), so a sidecar's port cannot reuse them. */
+  public seed(ports: ResolvedPort[]): void {
+    for (const p of ports) {
+      const owner = p.container ? `sidecar ${p.container}` : p.prop === 'ingressFrom' ? 'the main container' : p.prop.replace(/\.ingressFrom$|\.scraper$/, '');
+      this.names.set(p.name, owner);
+      this.numbers.set(`${p.port}/${p.protocol}`, owner);
+      this.servicePorts.set(`${p.servicePort}/${p.protocol}`, owner);
+    }
+  }
+
+  /** Validates one `WorkloadPort` at `prop` and records it. */
+  public add(p: WorkloadPort, prop: string, ingressFrom: NetworkPeer[], container?: string): ResolvedPort {
+    const scope = this.scope;
     if (!isPortName(p?.name)) {
       throw propError(scope, `${prop}.name`, p?.name, 'not an IANA service name (at most 15 characters: lower-case letters, digits and "-", at least one letter, no "-" at either end or twice in a row)',
         'use a name such as "http", "grpc", "metrics" or "tcp-redis"');
@@ -150,11 +172,50 @@ export function resolvePorts(scope: IConstruct, props: PortProps, defaults: { po
       if (other) throw propError(scope, prop, p.name, `${what} is used by ${other} too`, fix);
       map.set(key, prop);
     };
-    dup(names, p.name, `the name ${JSON.stringify(p.name)}`, 'give each port its own name');
-    dup(numbers, `${p.port}/${protocol}`, `container port ${p.port}/${protocol}`, 'give each port its own number');
-    dup(servicePorts, `${servicePort}/${protocol}`, `Service port ${servicePort}/${protocol}`, 'give each port its own servicePort');
-    return { name: p.name, port: p.port, servicePort, protocol, appProtocol: p.appProtocol, peers: p.ingressFrom ?? ingressFrom, prop: p.ingressFrom ? `${prop}.ingressFrom` : 'ingressFrom' };
+    dup(this.names, p.name, `the name ${JSON.stringify(p.name)}`, 'give each port of the pod its own name');
+    dup(this.numbers, `${p.port}/${protocol}`, `container port ${p.port}/${protocol}`, 'give each port of the pod its own number (containers of a pod share one network namespace)');
+    dup(this.servicePorts, `${servicePort}/${protocol}`, `Service port ${servicePort}/${protocol}`, 'give each port its own servicePort');
+    return {
+      name: p.name, port: p.port, servicePort, protocol, appProtocol: p.appProtocol, peers: p.ingressFrom ?? ingressFrom,
+      prop: p.ingressFrom ? `${prop}.ingressFrom` : 'ingressFrom', ...(container ? { container } : {}),
+    };
+  }
+}
+
+/** Inputs of `resolveSidecarPorts`: the sidecars of a serving workload and its `ingressFrom`. */
+export interface SidecarPortProps {
+  /**
+   * The workload's sidecars.
+   * @default - none
+   */
+  readonly sidecars?: Array<{ name: string; ports?: WorkloadPort[] }>;
+  /**
+   * The workload's `ingressFrom`, for ports that name none.
+   * @default - [NetworkPeer.sameNamespace()]
+   */
+  readonly ingressFrom?: NetworkPeer[];
+}
+
+/**
+ * The ports sidecars declare (`sidecars[i].ports`), validated exactly like the workload's own:
+ * each a container port on that sidecar, a Service port of the same name and its own ingress
+ * rule. A name or number another container of the pod uses is refused (the containers of a
+ * pod share one network namespace).
+ */
+export function resolveSidecarPorts(scope: IConstruct, props: SidecarPortProps, workloadPorts: ResolvedPort[]): ResolvedPort[] {
+  const ingressFrom = props.ingressFrom ?? [NetworkPeer.sameNamespace()];
+  const seen = new PortRegistry(scope);
+  seen.seed(workloadPorts);
+  const out: ResolvedPort[] = [];
+  (Array.isArray(props.sidecars) ? props.sidecars : []).forEach((sidecar, i) => {
+    const ports = sidecar?.ports;
+    if (ports === undefined) return;
+    if (!Array.isArray(ports)) {
+      throw propError(scope, `sidecars[${i}].ports`, ports, 'must be a list of ports', 'write it like ports: [{ name: "metrics", port: 9090 }]');
+    }
+    ports.forEach((p, j) => out.push(seen.add(p, `sidecars[${i}].ports[${j}]`, ingressFrom, sidecar.name)));
   });
+  return out;
 }
 
 /** Container ports of resolved ports. */

@@ -57,6 +57,18 @@ const WRITABLE_VOLUMES = arrayOf(struct({
 const STRINGS = arrayOf(str());
 const ENV = mapOf(str(), (k) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k), 'an environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)');
 const PATHS = arrayOf(str());
+/** `capabilities` (the pod builder refuses any but NET_BIND_SERVICE, with the reason). */
+const CAPABILITIES = arrayOf(str());
+
+/** `WorkloadPort` (a workload's `ports`, a sidecar's `ports`). */
+const WORKLOAD_PORT_FIELDS = struct({
+  name: str(),
+  port: PORT,
+  servicePort: optional(PORT),
+  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
+  appProtocol: optional(str()),
+  ingressFrom: optional(arrayOf(NETWORK_PEER)),
+}, 'WorkloadPort');
 
 /** `ContainerOptions` (initContainers, sidecars). */
 export const CONTAINER_OPTIONS = struct({
@@ -73,6 +85,8 @@ export const CONTAINER_OPTIONS = struct({
   workingDir: optional(str()),
   writableVolumes: optional(WRITABLE_VOLUMES),
   config: optional(arrayOf(construct('a ConfigMap, an EncryptedConfig or a ConfigAttachment', 'attach a kplus.ConfigMap, an EncryptedConfig or ConfigAttachment.env(...)/files(...)'))),
+  capabilities: optional(CAPABILITIES),
+  ports: optional(arrayOf(WORKLOAD_PORT_FIELDS)),
 }, 'ContainerOptions');
 
 /** The fields of `WorkloadProps` (SecureApp, StatefulApp, Worker, BatchJob). */
@@ -115,6 +129,7 @@ export const WORKLOAD_FIELDS: Fields = {
   initContainers: optional(arrayOf(CONTAINER_OPTIONS)),
   sidecars: optional(arrayOf(CONTAINER_OPTIONS)),
   nativeSidecars: optional(bool),
+  capabilities: optional(CAPABILITIES),
 };
 
 /** `AutoscalingOptions`. */
@@ -128,14 +143,7 @@ export const AUTOSCALING_OPTIONS = struct({
 }, 'AutoscalingOptions');
 
 /** `WorkloadPort`. */
-export const WORKLOAD_PORT = struct({
-  name: str(),
-  port: PORT,
-  servicePort: optional(PORT),
-  protocol: optional(enumOf(NetworkProtocol, 'NetworkProtocol')),
-  appProtocol: optional(str()),
-  ingressFrom: optional(arrayOf(NETWORK_PEER)),
-}, 'WorkloadPort');
+export const WORKLOAD_PORT = WORKLOAD_PORT_FIELDS;
 
 
 /** `ExternalAccess`. */

@@ -55,7 +55,7 @@ export const PROBES_DIFFER = rule(PROBES, {
   severity: RuleSeverity.WARNING,
   standards: ['kube-score pod-probes-identical'],
   explanation: 'An identical liveness probe restarts pods exactly when they stop being ready (for example under load or while a dependency is down), which turns an overload into an outage. A warning here (kube-score: critical) because an app with only a TCP port has no honest second check; acknowledge it with the reason when that is the case.',
-  fix: 'Give liveness a check of its own that only tests that the process is alive: HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' }), HealthCheck.grpc({ livenessService: \'liveness\' }) or HealthCheck.exec(cmd, { livenessCommand }); with only a TCP port, Policy.acknowledge(app, \'HARDENED-PROBE-003\', reason)',
+  fix: 'Give liveness a check of its own that only tests that the process is alive: HealthCheck.http(\'/ready\', { livenessPath: \'/healthz\' }), HealthCheck.grpc({ livenessService: \'liveness\' }) or HealthCheck.exec(cmd, { livenessCommand }); with one health endpoint, a liveness check of another kind: HealthCheck.http(\'/health\', { liveness: HealthCheck.tcp() }); with only a TCP port, Policy.acknowledge(app, \'HARDENED-PROBE-003\', reason)',
   skipBatch: true,
   check: (pod) => containersOf(pod, ['initContainers', 'containers']).flatMap((cv) => {
     const a = obj(cv.c.readinessProbe);
@@ -147,6 +147,47 @@ export const HIGH_UID_GID = rule(CONTAINER, {
           out.push({ path, message: `${containerLabel(cv)} runs with ${f} ${v === undefined ? 'unset' : v} (< 10000)` });
         }
       }
+    }
+    return out;
+  },
+});
+
+/** The capability names a container adds, normalized (upper case, no CAP_ prefix). */
+const addedCaps = (c: Record<string, any>): string[] => arr(obj(obj(c.securityContext).capabilities).add).map((x) => String(x).toUpperCase().replace(/^CAP_/, ''));
+
+export const PRIVILEGED_PORT = rule(CONTAINER, {
+  id: 'HARDENED-CTR-003',
+  title: 'A port below 1024 has NET_BIND_SERVICE',
+  // A warning: whether the bind fails depends on the node (containerd 2 and CRI-O open low ports
+  // to every user with the net.ipv4.ip_unprivileged_port_start sysctl; older runtimes do not).
+  severity: RuleSeverity.WARNING,
+  standards: ['PSS restricted: Capabilities (NET_BIND_SERVICE is the one capability it allows adding)'],
+  explanation: 'A non-root process cannot bind a port below 1024 on a runtime that keeps those ports privileged (net.ipv4.ip_unprivileged_port_start 1024, the kernel default) unless the container keeps NET_BIND_SERVICE; and an image whose binary carries the file capability (setcap cap_net_bind_service+ep) fails to exec at all when the capability is dropped. With capabilities drop ALL, the pod crash-loops.',
+  fix: 'Add the capability back: capabilities: [Capability.NET_BIND_SERVICE] on the workload, or on the sidecar or init container in its ContainerOptions (renders capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] }); or make the app listen on a port of 1024 or more; or set the pod sysctl net.ipv4.ip_unprivileged_port_start to the port or lower.',
+  check: (pod) => {
+    const psc = obj(pod.spec.securityContext);
+    const sysctl = arr(psc.sysctls).map(obj).find((x) => x.name === 'net.ipv4.ip_unprivileged_port_start');
+    const unprivilegedFrom = sysctl ? Number(sysctl.value) : 1024;
+    const out: RuleViolation[] = [];
+    for (const cv of containersOf(pod, ['initContainers', 'containers'])) {
+      const csc = obj(cv.c.securityContext);
+      const uid = has(csc, 'runAsUser') ? csc.runAsUser : psc.runAsUser;
+      const nonRoot = (typeof uid === 'number' && uid !== 0) || (uid === undefined && (csc.runAsNonRoot ?? psc.runAsNonRoot) === true);
+      if (!nonRoot) continue;
+      const caps = obj(csc.capabilities);
+      const dropped = arr(caps.drop).map((x) => String(x).toUpperCase().replace(/^CAP_/, ''));
+      // Not dropped: the runtime's default set keeps NET_BIND_SERVICE.
+      if (!dropped.includes('ALL') && !dropped.includes('NET_BIND_SERVICE')) continue;
+      if (addedCaps(cv.c).includes('NET_BIND_SERVICE')) continue;
+      arr(cv.c.ports).forEach((p, i) => {
+        const port = Number(obj(p).containerPort);
+        if (Number.isInteger(port) && port > 0 && port < 1024 && !(unprivilegedFrom <= port)) {
+          out.push({
+            path: [...cv.path, 'ports', i, 'containerPort'],
+            message: `${containerLabel(cv)} listens on port ${port} as non-root user ${uid ?? '(runAsNonRoot)'} without NET_BIND_SERVICE: the bind fails where ports below 1024 are privileged`,
+          });
+        }
+      });
     }
     return out;
   },
@@ -246,7 +287,7 @@ export const TOKEN_AUTOMOUNT = rule(IDENTITY, {
 export const WORKLOAD_RULES: PolicyRule[] = [
   READINESS_PROBE, LIVENESS_PROBE, PROBES_DIFFER,
   REQUESTS, LIMITS, EPHEMERAL_STORAGE,
-  READ_ONLY_ROOT_FS, HIGH_UID_GID,
+  READ_ONLY_ROOT_FS, HIGH_UID_GID, PRIVILEGED_PORT,
   IMAGE_TAG, IMAGE_DIGEST, IMAGE_PULL_POLICY,
   DEDICATED_SA, TOKEN_AUTOMOUNT,
 ];
