@@ -62,7 +62,6 @@ const CONFIG_DIR = '/usr/local/etc/jupyterhub/config';
  * blocks the cloud metadata server (NET_ADMIN, root) is replaced by the user pods' NetworkPolicy.
  */
 const JUPYTERHUB_CONFIG = `import os
-import sys
 
 c = get_config()  # noqa: F821
 
@@ -126,16 +125,20 @@ c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
 c.KubeSpawner.volumes = [{"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
 c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/home/jovyan"}]
 
-# cull: stop servers idle for an hour, checked every 10 minutes (a hub-managed service).
+# Users' servers keep running while the hub restarts (a Recreate rollout stops the hub first).
+c.JupyterHub.cleanup_servers = False
+
+# cull: stop servers idle for an hour, checked every 10 minutes (a hub-managed service with
+# only the scopes it needs; it calls the hub on localhost).
 c.JupyterHub.services = [{
-    "name": "hub-idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--url=http://localhost:8081/hub/api",
-                "--timeout=3600", "--cull-every=600", "--concurrency=10", "--cull-admin-users"],
+    "name": "jupyterhub-idle-culler",
+    "command": ["python3", "-m", "jupyterhub_idle_culler", "--url=http://localhost:8081/hub/api",
+                "--timeout=3600", "--cull-every=600", "--concurrency=10"],
 }]
 c.JupyterHub.load_roles = [{
-    "name": "hub-idle-culler",
-    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers", "admin:users"],
-    "services": ["hub-idle-culler"],
+    "name": "jupyterhub-idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["jupyterhub-idle-culler"],
 }]
 `;
 
@@ -210,8 +213,8 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
     subjects: [Subject.fromApp(hub)],
     acknowledge: [
       { ruleId: RbacRisk.WORKLOADS, reason: 'KubeSpawner in the hub creates (and deletes) one pod per user server in this namespace' },
-      { ruleId: RbacRisk.SECRETS, reason: 'KubeSpawner in the hub reads and watches the per-user Secrets it creates for the user servers it spawns' },
-      { ruleId: RbacRisk.TOKEN, reason: 'KubeSpawner in the hub creates a Secret per user server (its per-user credentials and certificates)' },
+      { ruleId: RbacRisk.SECRETS, reason: 'KubeSpawner in the hub reads and watches the per-user Secrets of the user servers it spawns (their internal TLS certificates)' },
+      { ruleId: RbacRisk.TOKEN, reason: 'KubeSpawner in the hub creates (and deletes) a per-user Secret for each user server it spawns' },
     ],
   });
   hub.connections.allowTo(JUPYTERHUB_API_SERVER);
