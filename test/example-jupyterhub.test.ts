@@ -288,8 +288,16 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
     expect(reach(proxy, user)).toEqual([8888]);
     expect(reach(user, hub)).toEqual([8081]);
     expect(reach(user, proxy)).toEqual([8000]);
-    // (user -> other is not asserted: the model counts the internet rule's 0.0.0.0/0 as a route to
-    // every pod, ignoring its `except` of the private ranges that hold pod IPs.)
+    // (user -> other is not asserted through the model: it counts the internet rule's 0.0.0.0/0 as
+    // a route to every pod, ignoring its `except` of the private ranges that hold pod IPs.) The
+    // only pods users' servers may reach are the hub, the proxy and cluster DNS:
+    const egressPods = byKind('NetworkPolicy', 'singleuser').spec.egress.flatMap((r: any) => r.to.filter((t: any) => t.podSelector)
+      .map((t: any) => `${JSON.stringify(t.podSelector.matchLabels)} ${r.ports.map((p: any) => p.port).join(',')}`));
+    expect(egressPods).toEqual([
+      `${JSON.stringify(byKind('Deployment', 'hub').spec.selector.matchLabels)} 8081`,
+      `${JSON.stringify(byKind('Deployment', 'proxy').spec.selector.matchLabels)} 8000`,
+      '{"k8s-app":"kube-dns"} 53,53',
+    ]);
     expect(reach(other, user)).toEqual([]);
     expect(reach(other, hub)).toEqual([]);
     expect(reach(other, proxy)).toEqual([]);
