@@ -189,9 +189,10 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
       POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
       CONFIGPROXY_AUTH_TOKEN: secret.envValue('hub.config.ConfigurableHTTPProxy.auth_token'),
     },
-    // Ready when /hub/health answers; a database upgrade at start may take minutes (the chart
+    // Ready when /hub/health answers; alive while it accepts connections on 8081 (its one health
+    // endpoint is the readiness check). A database upgrade at start may take minutes (the chart
     // waits 300 s before liveness): a startup probe of up to 5 minutes instead.
-    healthCheck: HealthCheck.http('/hub/health', { startupProbe: true, startupTimeout: Duration.minutes(5) }),
+    healthCheck: HealthCheck.http('/hub/health', { liveness: HealthCheck.tcp(), startupProbe: true, startupTimeout: Duration.minutes(5) }),
     // The chart's prometheus.io annotations (on its Service): /hub/metrics on the API port.
     podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/hub/metrics', 'prometheus.io/port': '8081' },
     workloadClass: WorkloadClass.CRITICAL,
@@ -238,7 +239,8 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
     rolloutStrategy: RolloutStrategy.RECREATE,
     ingressFrom: [],
     envVariables: { CONFIGPROXY_AUTH_TOKEN: secret.envValue('hub.config.ConfigurableHTTPProxy.auth_token') },
-    healthCheck: HealthCheck.http('/_chp_healthz'),
+    // Ready when /_chp_healthz answers; alive while it accepts connections on 8000.
+    healthCheck: HealthCheck.http('/_chp_healthz', { liveness: HealthCheck.tcp() }),
     terminationGracePeriod: Duration.seconds(60),
     workloadClass: WorkloadClass.CRITICAL,
     resources: {
