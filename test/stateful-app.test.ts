@@ -108,6 +108,7 @@ describe('StatefulApp output', () => {
   });
 
   test('refuses a serviceName that is not a DNS label', () => expectError({ serviceName: 'DB_headless' }, 'serviceName', 'DB_headless'));
+  test('refuses a serviceName that starts with a digit (a Service name is a DNS-1035 label)', () => expectError({ serviceName: '0-db' }, 'serviceName', '"0-db"', 'start with a letter'));
 
   test('ordered pod management and rolling updates by default; Parallel on request', () => {
     const { sts } = render();

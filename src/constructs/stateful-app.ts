@@ -20,7 +20,7 @@ import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
 import { arrayOf, bool, enumOf, optional, str, struct, validateProps } from '../hardening/props';
-import { checkDnsLabel } from '../hardening/validation';
+import { checkServiceName } from '../hardening/validation';
 import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
@@ -134,7 +134,7 @@ export interface StatefulAppProps extends WorkloadProps {
    */
   readonly ingressFrom?: NetworkPeer[];
   /**
-   * Prometheus metrics: a container port and a port of the headless Service named "metrics", a
+   * Prometheus metrics: a container port and a port of the headless Service named `metrics.portName` ("metrics"), a
    * ServiceMonitor that selects exactly the headless Service and that port (each replica is
    * scraped), and ingress on it from `scraper` only. Never on the external Service.
    * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
@@ -249,7 +249,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
-    if (props.serviceName !== undefined) checkDnsLabel(this, 'serviceName', props.serviceName);
+    if (props.serviceName !== undefined) checkServiceName(this, 'serviceName', props.serviceName);
     this.serviceName = props.serviceName ?? this.name;
     this.podSelectorLabels = pod.selector;
     this.serviceAccount = pod.serviceAccount;
