@@ -323,6 +323,13 @@ describe('Service, HPA, PDB', () => {
     expect(toMermaid(connectionGraph(NetworkModel.fromObjects(objects)))).toContain('Deployment emoji<br/>Service emoji-svc :8080');
   });
 
+  test('serviceName: a Service name another app\'s Service has fails the synth (HARDENED-DUP-001)', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new SecureApp(c, 'emoji', { name: 'emoji', serviceName: 'web', image: IMAGE, healthCheck: HealthCheck.tcp() });
+    new SecureApp(c, 'web', { name: 'web', image: IMAGE, healthCheck: HealthCheck.tcp() });
+    expect(() => Testing.synth(c)).toThrow(/HARDENED-DUP-001: Service shop\/web .* is defined twice, at shop\/emoji\/Service and at shop\/web\/Service/);
+  });
+
   test('HPA: 2 to 10 at 70% CPU, scale-down stabilization, targets the Deployment', () => {
     const { manifest, deployment } = render();
     const hpa = one(manifest, 'HorizontalPodAutoscaler');
