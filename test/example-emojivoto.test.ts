@@ -59,16 +59,35 @@ const ORIGINAL_SERVICES: { [name: string]: { [port: number]: number } } = {
   'web-svc': { 80: 8080 },
 };
 
-/** Every call the original makes, and no other: web's EMOJISVC_HOST and VOTINGSVC_HOST, vote-bot's WEB_HOST (pod ports). */
+/** The original's Service port names (Linkerd and dashboards read them). */
+const ORIGINAL_SERVICE_PORT_NAMES: { [name: string]: string[] } = {
+  'emoji-svc': ['grpc', 'prom'],
+  'voting-svc': ['grpc', 'prom'],
+  'web-svc': ['http'],
+};
+
+/** The original's Deployments: name -> ServiceAccount and container (the Services are named apart: `emoji-svc` in front of `emoji`). */
+const ORIGINAL_DEPLOYMENTS: { [name: string]: { serviceAccount: string; container: string } } = {
+  'emoji': { serviceAccount: 'emoji', container: 'emoji-svc' },
+  'voting': { serviceAccount: 'voting', container: 'voting-svc' },
+  'web': { serviceAccount: 'web', container: 'web-svc' },
+  'vote-bot': { serviceAccount: 'vote-bot', container: 'vote-bot' },
+};
+
+/** The Deployment behind each of the original's Services. */
+const ORIGINAL_BACKENDS: { [service: string]: string } = { 'emoji-svc': 'emoji', 'voting-svc': 'voting', 'web-svc': 'web' };
+
+/** Every call the original makes, and no other (Deployment to Deployment, pod ports): web's EMOJISVC_HOST and VOTINGSVC_HOST, vote-bot's WEB_HOST. */
 const ORIGINAL_CALLS = [
-  'vote-bot -> web-svc 8080',
-  'web-svc -> emoji-svc 8080',
-  'web-svc -> voting-svc 8080',
+  'vote-bot -> web 8080',
+  'web -> emoji 8080',
+  'web -> voting 8080',
 ];
 
 const PROMETHEUS_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
 const INGRESS_NGINX_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } };
-const appPeer = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'emojivoto' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } } });
+/** The pods of a workload of the app: `app.kubernetes.io/instance` is the Deployment's name, `app.kubernetes.io/name` the container's. */
+const appPeer = (instance: string, name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'emojivoto' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/name': name } } });
 
 describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
   const { app, chart, objects } = build();
@@ -99,6 +118,13 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
     expect(acks).toEqual([]);
   });
 
+  test('the original\'s Deployment, ServiceAccount and container names', () => {
+    expect(Object.fromEntries(deployments.map((d) => [d.metadata.name, {
+      serviceAccount: d.spec.template.spec.serviceAccountName, container: d.spec.template.spec.containers[0].name,
+    }]))).toEqual(ORIGINAL_DEPLOYMENTS);
+    expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name).sort()).toEqual(['emoji', 'vote-bot', 'voting', 'web']);
+  });
+
   test('the original\'s images, command, container ports and env (names and values)', () => {
     const found: typeof ORIGINAL_CONTAINERS = {};
     for (const d of deployments) {
@@ -114,7 +140,7 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
     expect(found).toEqual(ORIGINAL_CONTAINERS);
     // The original's pod labels are kept (beside the library's app.kubernetes.io/* labels).
     expect(Object.fromEntries(deployments.map((d) => [d.metadata.name, [d.spec.template.metadata.labels.app, d.spec.template.metadata.labels.version]]))).toEqual({
-      'emoji-svc': ['emoji-svc', 'v11'], 'voting-svc': ['voting-svc', 'v11'], 'web-svc': ['web-svc', 'v11'], 'vote-bot': ['vote-bot', 'v11'],
+      'emoji': ['emoji-svc', 'v11'], 'voting': ['voting-svc', 'v11'], 'web': ['web-svc', 'v11'], 'vote-bot': ['vote-bot', 'v11'],
     });
     // One container per pod, as the original.
     expect(deployments.map((d) => d.spec.template.spec.containers.length)).toEqual([1, 1, 1, 1]);
@@ -122,19 +148,24 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
 
   test('the original\'s Service names and ports, so the services still find each other by DNS', () => {
     const services: typeof ORIGINAL_SERVICES = {};
+    const backends: { [service: string]: string } = {};
     for (const s of objects.filter((o) => o.kind === 'Service')) {
+      // The Deployment the Service selects (by its selector, not by name).
+      const selected = deployments.filter((d) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      expect(selected).toHaveLength(1);
+      backends[s.metadata.name] = selected[0].metadata.name;
       services[s.metadata.name] = {};
       for (const p of s.spec.ports) {
         const target = typeof p.targetPort === 'number' ? p.targetPort
-          : podSpec(s.metadata.name).containers.flatMap((c: any) => c.ports ?? []).find((cp: any) => cp.name === p.targetPort)?.containerPort;
+          : selected[0].spec.template.spec.containers.flatMap((c: any) => c.ports ?? []).find((cp: any) => cp.name === p.targetPort)?.containerPort;
         services[s.metadata.name][p.port] = target;
       }
     }
     expect(services).toEqual(ORIGINAL_SERVICES);
+    expect(backends).toEqual(ORIGINAL_BACKENDS);
     expect(objects.filter((o) => o.kind === 'Service').every((s) => s.spec.type === 'ClusterIP')).toBe(true);
-    // The gRPC port keeps its name (Linkerd and clients see "grpc"); web's stays "http".
-    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'emoji-svc').spec.ports[0].name).toBe('grpc');
-    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'web-svc').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+    // The ports keep their names (Linkerd and clients see "grpc", dashboards "prom"); web's stays "http".
+    expect(Object.fromEntries(objects.filter((o) => o.kind === 'Service').map((s) => [s.metadata.name, s.spec.ports.map((p: any) => p.name)]))).toEqual(ORIGINAL_SERVICE_PORT_NAMES);
   });
 
   test('vote-bot is a Worker: no Service, no container port, no ingress at all; one bot as the original', () => {
@@ -146,9 +177,9 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
     expect(policy('vote-bot').ingress).toBeUndefined();
   });
 
-  test('voting-svc keeps its votes in memory: exactly one replica and no autoscaler; emoji-svc and web-svc autoscale', () => {
-    expect(deployments.find((d) => d.metadata.name === 'voting-svc').spec.replicas).toBe(1);
-    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort()).toEqual(['emoji-svc', 'web-svc']);
+  test('voting keeps its votes in memory: exactly one replica and no autoscaler; emoji and web autoscale', () => {
+    expect(deployments.find((d) => d.metadata.name === 'voting').spec.replicas).toBe(1);
+    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort()).toEqual(['emoji', 'web']);
   });
 
   test('honest probes: the gRPC services are called for real (they register no grpc.health.v1), liveness is a different check', () => {
@@ -156,15 +187,18 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
       const c = podSpec(name).containers[0];
       return { readiness: c.readinessProbe, liveness: c.livenessProbe };
     };
-    for (const [name, method] of [['emoji-svc', 'emojivoto.v1.EmojiService/ListAll'], ['voting-svc', 'emojivoto.v1.VotingService/Results']]) {
+    for (const [name, method] of [['emoji', 'emojivoto.v1.EmojiService/ListAll'], ['voting', 'emojivoto.v1.VotingService/Results']]) {
       const { readiness, liveness } = probes(name);
       expect(readiness.grpc).toBeUndefined();
       expect(readiness.exec.command.join(' ')).toContain(`--http2-prior-knowledge`);
       expect(readiness.exec.command.join(' ')).toContain(`http://127.0.0.1:8080/${method} `);
-      expect(liveness.exec.command).toEqual(['curl', '-sf', '--max-time', '1', '-o', '/dev/null', 'http://127.0.0.1:8801/metrics']);
+      // Liveness: the kubelet GETs the process's own metrics endpoint, on the port declared as "prom" (8801).
+      expect(liveness.exec).toBeUndefined();
+      expect(liveness.httpGet).toEqual({ path: '/metrics', port: 'prom', scheme: 'HTTP' });
+      expect(podSpec(name).containers[0].ports).toContainEqual({ name: 'prom', containerPort: 8801, protocol: 'TCP' });
     }
-    expect(probes('web-svc').readiness.httpGet).toEqual({ path: '/api/list', port: 'http', scheme: 'HTTP' });
-    expect(probes('web-svc').liveness.httpGet).toEqual({ path: '/', port: 'http', scheme: 'HTTP' });
+    expect(probes('web').readiness.httpGet).toEqual({ path: '/api/list', port: 'http', scheme: 'HTTP' });
+    expect(probes('web').liveness.httpGet).toEqual({ path: '/', port: 'http', scheme: 'HTTP' });
     // vote-bot: ready while web answers, alive while its vote loop writes (state kept in its /tmp).
     const bot = probes('vote-bot');
     expect(bot.readiness.exec.command).toEqual(['sh', '-c', 'curl -sf --max-time 1 -o /dev/null "http://$WEB_HOST/api/list"']);
@@ -178,15 +212,15 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
   });
 
   test('metrics: the prom port 8801 is scraped by a ServiceMonitor, and only Prometheus may reach it', () => {
-    for (const name of ['emoji-svc', 'voting-svc']) {
+    for (const name of ['emoji', 'voting']) {
       const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === name);
-      expect(monitor.spec.endpoints).toEqual([{ path: '/metrics', port: 'metrics', scheme: 'http' }]);
+      expect(monitor.spec.endpoints).toEqual([{ path: '/metrics', port: 'prom', scheme: 'http' }]);
       expect(policy(name).ingress).toEqual([
         { from: [PROMETHEUS_PEER], ports: [{ port: 8801, protocol: 'TCP' }] },
-        { from: [appPeer('web-svc')], ports: [{ port: 8080, protocol: 'TCP' }] },
+        { from: [appPeer('web', 'web-svc')], ports: [{ port: 8080, protocol: 'TCP' }] },
       ]);
     }
-    expect(objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['emoji-svc', 'voting-svc']);
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['emoji', 'voting']);
   });
 
   test('web-svc is published by an Ingress, reached only by the ingress controller and vote-bot', () => {
@@ -194,9 +228,9 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.rules[0].host).toBe('emojivoto.example.com');
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'web-svc', port: { number: 80 } });
-    expect(policy('web-svc').ingress).toEqual([
+    expect(policy('web').ingress).toEqual([
       { from: [INGRESS_NGINX_PEER], ports: [{ port: 8080, protocol: 'TCP' }] },
-      { from: [appPeer('vote-bot')], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [appPeer('vote-bot', 'vote-bot')], ports: [{ port: 8080, protocol: 'TCP' }] },
     ]);
   });
 

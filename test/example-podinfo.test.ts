@@ -269,10 +269,8 @@ describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no esca
   test('the allowed matrix between its workloads: exactly the original\'s calls', () => {
     const m = NetworkModel.fromObjects(objects);
     const short = (ref: string) => ref.replace(/^production\/(Deployment|StatefulSet|CronJob)\//, '');
-    // Besides the original's calls, a StatefulApp lets its replicas reach each other on its port
-    // (a library default that cannot be turned off yet; here one replica: README, library gaps).
-    const replicaPeers = ['database-primary -> database-primary 3306'];
-    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS, ...replicaPeers].sort());
+    // database-primary (one replica, `peering: false`) does not reach itself.
+    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS].sort());
   });
 
   test('the connectivity lint passes, the gate reports no error, the objects validate against the Kubernetes schemas', () => {

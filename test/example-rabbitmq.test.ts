@@ -207,14 +207,11 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     expect(objects.filter((o) => o.kind === 'Service' && selects(o)).map((o) => o.metadata.name)).toEqual(['rabbitmq-headless']);
   });
 
-  test('the allowed matrix between its workloads: the nodes\' Erlang distribution, plus the library\'s replica peering', () => {
+  test('the allowed matrix between its workloads: the nodes\' Erlang distribution, nothing else', () => {
     const m = NetworkModel.fromObjects(objects);
     const short = (ref: string) => ref.replace(/^rabbitmq\/StatefulSet\//, '');
-    // A StatefulApp lets its replicas reach each other on every port of the app (library gap:
-    // replica peering cannot be narrowed to the distribution ports, README.md); the nodes do not
-    // call each other's AMQP or management ports.
-    const replicaPeering = ['rabbitmq -> rabbitmq 5672', 'rabbitmq -> rabbitmq 15672'];
-    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS, ...replicaPeering].sort());
+    // The nodes reach each other on epmd and dist only (`peerPorts`), not on AMQP or the management API.
+    expect(m.allowedMatrix().map((c) => `${short(c.from)} -> ${short(c.to)} ${c.port}`).sort()).toEqual([...ORIGINAL_CALLS].sort());
   });
 
   test('clients reach AMQP and the management API only; Prometheus the metrics port only; other pods nothing', () => {
@@ -236,7 +233,7 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     expect(reach('rabbitmq/Deployment/other')).toEqual([]);
     // Egress: DNS and the other nodes only (the chart allowed every destination).
     const egress = objects.find((o) => o.kind === 'NetworkPolicy').spec.egress;
-    expect(egress.map((r: any) => r.ports.map((p: any) => p.port))).toEqual([[53, 53], [5672, 4369, 25672, 15672]]);
+    expect(egress.map((r: any) => r.ports.map((p: any) => p.port))).toEqual([[53, 53], [4369, 25672]]);
   });
 
   test('the connectivity lint passes, the gate reports no error, the objects validate against the schemas', () => {

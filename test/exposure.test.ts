@@ -177,6 +177,27 @@ describe('metrics', () => {
     expect(schemaErrors(objects)).toEqual([]);
   });
 
+  test('portName: the container port, the Service port, the monitor\'s endpoint and the ingress rule use it (SecureApp, StatefulApp, Worker)', () => {
+    const chart = gated();
+    const api = new SecureApp(chart, 'api', { name: 'api', image: IMAGE, metrics: { port: 8801, portName: 'prom', scraper: PROMETHEUS } });
+    new StatefulApp(chart, 'db', { name: 'db', image: IMAGE, ports: [{ name: 'tcp-postgres', port: 5432 }], metrics: { port: 9187, portName: 'http-metrics', scraper: PROMETHEUS } });
+    new Worker(chart, 'events', { name: 'events', image: IMAGE, healthCheck: exec, metrics: { port: 9100, portName: 'prom', scraper: PROMETHEUS } });
+    const objects = Testing.synth(chart);
+    expect(one(objects, 'Deployment', 'api').spec.template.spec.containers[0].ports).toContainEqual({ name: 'prom', containerPort: 8801, protocol: 'TCP' });
+    expect(one(objects, 'Service', 'api').spec.ports).toContainEqual({ name: 'prom', port: 8801, targetPort: 'prom', protocol: 'TCP' });
+    expect(one(objects, 'ServiceMonitor', 'api').spec.endpoints).toEqual([{ port: 'prom', path: '/metrics', scheme: 'http' }]);
+    expect(api.portNames).toEqual(['http', 'prom']);
+    expect(one(objects, 'Service', 'db').spec.ports.map((p: any) => p.name)).toEqual(['tcp-postgres', 'http-metrics']);
+    expect(one(objects, 'ServiceMonitor', 'db').spec.endpoints[0].port).toBe('http-metrics');
+    expect(one(objects, 'Deployment', 'events').spec.template.spec.containers[0].ports).toEqual([{ name: 'prom', containerPort: 9100, protocol: 'TCP' }]);
+    expect(one(objects, 'PodMonitor', 'events').spec.podMetricsEndpoints[0].port).toBe('prom');
+    // The scraper is let in on that port (only), whatever its name.
+    for (const [name, port] of [['api', 8801], ['db', 9187], ['events', 9100]] as const) {
+      expect(ingressOf(objects, name)).toContain(`{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}},"podSelector":{"matchLabels":{"app.kubernetes.io/name":"prometheus"}}} ${port}`);
+    }
+    expect(schemaErrors(objects)).toEqual([]);
+  });
+
   test('a scraper that is a workload of the app gets its egress too', () => {
     const chart = Testing.chart();
     const prometheus = new StatefulApp(chart, 'prometheus', { name: 'prometheus', image: IMAGE, port: 9090 });
@@ -195,6 +216,15 @@ describe('metrics', () => {
       .toThrow(/test\/c: invalid metrics\.scraper undefined: not a network peer/);
     expect(() => new Worker(chart, 'd', { image: IMAGE, healthCheck: exec, metrics: { port: 9100, path: 'metrics', scraper: PROMETHEUS } }))
       .toThrow(/test\/d: invalid metrics\.path "metrics": not an absolute HTTP path/);
+    expect(() => new SecureApp(chart, 'e', { image: IMAGE, metrics: { port: 9100, portName: 'Prom_Port', scraper: PROMETHEUS } }))
+      .toThrow(/test\/e: invalid metrics\.portName "Prom_Port": not an IANA service name .* Fix: use a name such as "metrics", "prom"/);
+    expect(() => new SecureApp(chart, 'f', { image: IMAGE, metrics: { port: 9100, portName: 'http', scraper: PROMETHEUS } }))
+      .toThrow(/test\/f: invalid metrics\.portName "http": a port is already named "http" \(on port 8080\)/);
+    expect(() => new Worker(chart, 'g', { image: IMAGE, healthCheck: exec, metrics: { port: 9100, portName: 7 as any, scraper: PROMETHEUS } }))
+      .toThrow(/test\/g: invalid metrics\.portName 7/);
+    expect(() => new SecureApp(chart, 'h', {
+      image: IMAGE, sidecars: [{ name: 'exporter', image: IMAGE, ports: [{ name: 'exporter', port: 9100 }] }], metrics: { port: 9100, portName: 'prom', scraper: PROMETHEUS },
+    })).toThrow(/test\/h: invalid metrics\.portName "prom": sidecar exporter declares port 9100 as "exporter"\. Fix: remove metrics\.portName/);
   });
 });
 

@@ -4,6 +4,8 @@ import {
   CONFIG_CHECKSUM_ANNOTATION, ConfigAttachment, HealthCheck, NetworkPeer, NetworkProtocol, SecureApp, SecureAppProps,
   StorageAccessMode, WorkloadClass, HardenedChart, ServiceType, EXTERNAL_SERVICE_RULE_ID,
 } from '../src';
+import { connectionGraph, toMermaid } from '../src/policy/connection-graph';
+import { NetworkModel } from '../src/policy/reachability';
 import { one, podSpec, schemaErrors, synth } from './helpers/k8s';
 
 const IMAGE = 'ghcr.io/acme/web:1.4.2';
@@ -279,6 +281,55 @@ describe('Service, HPA, PDB', () => {
     expect(svc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   });
 
+  test('serviceName names the Service apart from the app; the Deployment, ServiceAccount, HPA, PDB and NetworkPolicy keep the name', () => {
+    const { manifest, deployment, app } = render({ name: 'emoji', serviceName: 'emoji-svc' });
+    const svc = one(manifest, 'Service');
+    expect(svc.metadata.name).toBe('emoji-svc');
+    expect(svc.metadata.labels).toEqual(deployment.metadata.labels);
+    expect(svc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(manifest.filter(o => o.kind !== 'Service').map(o => `${o.kind} ${o.metadata.name}`).sort()).toEqual([
+      'Deployment emoji', 'HorizontalPodAutoscaler emoji', 'NetworkPolicy emoji', 'PodDisruptionBudget emoji', 'ServiceAccount emoji',
+    ]);
+    expect(deployment.spec.template.spec.serviceAccountName).toBe('emoji');
+    expect(app.serviceName).toBe('emoji-svc');
+    expect(app.name).toBe('emoji');
+    expect(render({ name: 'emoji' }).app.serviceName).toBe('emoji');
+    expect(schemaErrors(manifest)).toEqual([]);
+  });
+
+  test('serviceName: the Ingress and the HTTPRoute route to that Service', () => {
+    const c = chart();
+    const app = new SecureApp(c, 'web', { name: 'web', serviceName: 'web-svc', image: IMAGE, servicePort: 80 });
+    const controller = NetworkPeer.pods({ app: 'ingress' }, { namespace: 'ingress' });
+    app.exposeViaIngress({ host: 'web.example.com', controller });
+    app.exposeViaHttpRoute({ gateway: { name: 'public', namespace: 'gateways' }, hostnames: ['web.example.com'], controller });
+    const manifest = synth(c);
+    expect(one(manifest, 'Ingress').spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'web-svc', port: { number: 80 } });
+    expect(one(manifest, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'web-svc', port: 80 }]);
+    expect(one(manifest, 'Ingress').metadata.name).toBe('web');
+  });
+
+  test('serviceName: the connectivity lint resolves a call by the Service name (blocked until connected, then passes)', () => {
+    const build = (connect: boolean) => {
+      const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+      const web = new SecureApp(c, 'web', { name: 'web', image: IMAGE, healthCheck: HealthCheck.tcp(), env: { EMOJISVC_HOST: 'emoji-svc.shop:8080' } });
+      const emoji = new SecureApp(c, 'emoji', { name: 'emoji', serviceName: 'emoji-svc', image: IMAGE, healthCheck: HealthCheck.tcp(), ingressFrom: [] });
+      if (connect) web.connections.allowTo(emoji);
+      return c;
+    };
+    expect(() => Testing.synth(build(false))).toThrow(/HARDENED-NET-010[\s\S]*names emoji-svc\.shop:8080: Deployment shop\/web calls Service shop\/emoji-svc port 8080 → Deployment shop\/emoji on 8080\/TCP/);
+    const objects = Testing.synth(build(true));
+    // The connection graph shows the Service under the Deployment it fronts.
+    expect(toMermaid(connectionGraph(NetworkModel.fromObjects(objects)))).toContain('Deployment emoji<br/>Service emoji-svc :8080');
+  });
+
+  test('serviceName: a Service name another app\'s Service has fails the synth (HARDENED-DUP-001)', () => {
+    const c = new HardenedChart(Testing.app(), 'shop', { namespace: 'shop' });
+    new SecureApp(c, 'emoji', { name: 'emoji', serviceName: 'web', image: IMAGE, healthCheck: HealthCheck.tcp() });
+    new SecureApp(c, 'web', { name: 'web', image: IMAGE, healthCheck: HealthCheck.tcp() });
+    expect(() => Testing.synth(c)).toThrow(/HARDENED-DUP-001: Service shop\/web .* is defined twice, at shop\/emoji\/Service and at shop\/web\/Service/);
+  });
+
   test('HPA: 2 to 10 at 70% CPU, scale-down stabilization, targets the Deployment', () => {
     const { manifest, deployment } = render();
     const hpa = one(manifest, 'HorizontalPodAutoscaler');
@@ -485,6 +536,9 @@ describe('bad input is refused at construct time with path, prop, value and fix'
   ])('image %j', (image, problem) => expectError({ image }, 'image', JSON.stringify(image), problem));
 
   test.each([0, -1, 1.5])('replicas %p', (replicas) => expectError({ autoscaling: { enabled: false }, replicas }, 'replicas', String(replicas)));
+  test('a serviceName that is not a DNS label', () => expectError({ serviceName: 'Emoji_Svc' }, 'serviceName', '"Emoji_Svc"', 'DNS-1123 label', 'emoji-svc'));
+  test('a serviceName that starts with a digit (Service names are DNS-1035 labels)', () => expectError({ serviceName: '1-emoji' }, 'serviceName', '"1-emoji"', 'start with a letter'));
+  test('a serviceName that is not a string', () => expectError({ serviceName: 7 as any }, 'serviceName', 'string'));
   test('replicas together with autoscaling', () => expectError({ replicas: 3 }, 'replicas', 'autoscaling'));
   test('HPA min < 1', () => expectError({ autoscaling: { minReplicas: 0 } }, 'autoscaling.minReplicas'));
   test('HPA min > max', () => expectError({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }, 'autoscaling', 'minReplicas is greater than maxReplicas'));

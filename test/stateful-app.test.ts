@@ -108,6 +108,7 @@ describe('StatefulApp output', () => {
   });
 
   test('refuses a serviceName that is not a DNS label', () => expectError({ serviceName: 'DB_headless' }, 'serviceName', 'DB_headless'));
+  test('refuses a serviceName that starts with a digit (a Service name is a DNS-1035 label)', () => expectError({ serviceName: '0-db' }, 'serviceName', '"0-db"', 'start with a letter'));
 
   test('ordered pod management and rolling updates by default; Parallel on request', () => {
     const { sts } = render();
@@ -167,6 +168,27 @@ describe('StatefulApp output', () => {
     expect(on.spec.egress).toContainEqual({ to: [self], ports: [{ protocol: 'TCP', port: 27017 }] });
   });
 
+  test('peerPorts: the replicas reach each other on the named ports only (both directions); clients keep every port', () => {
+    const self = { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'db' } } };
+    const api = { podSelector: { matchLabels: { app: 'api' } } };
+    const { manifest } = render({
+      ...CLUSTER,
+      ports: [{ name: 'amqp', port: 5672, ingressFrom: [NetworkPeer.pods({ app: 'api' })] }, { name: 'epmd', port: 4369, ingressFrom: [] }, { name: 'dist', port: 25672, ingressFrom: [] }],
+      peerPorts: ['dist', 'epmd'],
+    });
+    const np = one(manifest, 'NetworkPolicy');
+    // In the order of the app's ports, whatever the order of peerPorts.
+    const erlang = [{ protocol: 'TCP', port: 4369 }, { protocol: 'TCP', port: 25672 }];
+    expect(np.spec.ingress).toEqual([{ from: [api], ports: [{ protocol: 'TCP', port: 5672 }] }, { from: [self], ports: erlang }]);
+    expect(np.spec.egress.filter((r: any) => JSON.stringify(r.to) === JSON.stringify([self]))).toEqual([{ to: [self], ports: erlang }]);
+  });
+
+  test('peerPorts may name a sidecar\'s port; the single `port` is named "http"', () => {
+    const self = { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'db' } } };
+    const { manifest } = render({ port: 5432, peerPorts: ['http'] });
+    expect(one(manifest, 'NetworkPolicy').spec.egress).toContainEqual({ to: [self], ports: [{ protocol: 'TCP', port: 5432 }] });
+  });
+
   test('UDP ports', () => {
     const { container } = render({ ports: [{ name: 'dns', port: 5353, protocol: NetworkProtocol.UDP }], healthCheck: HealthCheck.exec(['/bin/check']) });
     expect(container.ports[0].protocol).toBe('UDP');
@@ -208,6 +230,12 @@ describe('bad input', () => {
   test('duplicate port names', () => expectError({ ports: [{ name: 'peer', port: 1 }, { name: 'peer', port: 2 }] }, 'ports[1]', '"peer"'));
   test('a retention that does not exist', () => expectError({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' as any } }, 'persistentVolumeClaimRetentionPolicy.whenDeleted'));
   test('peering that is not a boolean', () => expectError({ peering: 'no' as any }, 'peering', 'true or false'));
+  test('peerPorts naming no port of the app: the names are listed', () => expectError({ ...CLUSTER, peerPorts: ['tcp-postgres', 'gossip'] }, 'peerPorts[1]', '"gossip"', 'not a port of the app', '"tcp-postgres", "tcp-repl"'));
+  test('peerPorts naming the metrics port: scraped only', () => expectError({ ...CLUSTER, metrics: { port: 9187, scraper: NetworkPeer.namespace('monitoring') }, peerPorts: ['metrics'] }, 'peerPorts[0]', 'scraper only', '"tcp-postgres", "tcp-repl"'));
+  test('an empty peerPorts: say peering: false', () => expectError({ ...CLUSTER, peerPorts: [] }, 'peerPorts []', 'peering: false'));
+  test('peerPorts with peering: false', () => expectError({ ...CLUSTER, peering: false, peerPorts: ['tcp-repl'] }, 'peerPorts ["tcp-repl"]', 'peering is false', 'remove peerPorts'));
+  test('peerPorts naming a port twice', () => expectError({ ...CLUSTER, peerPorts: ['tcp-repl', 'tcp-repl'] }, 'peerPorts[1]', 'twice'));
+  test('peerPorts that is not an array of strings', () => expectError({ ...CLUSTER, peerPorts: 'tcp-repl' as any }, 'peerPorts', 'array'));
   test('port and ports together', () => expectError({ port: 5432, ports: [{ name: 'db', port: 5432 }] }, 'port', 'ambiguous'));
 });
 

@@ -25,8 +25,6 @@ const grpcCall = (method: string) => ['sh', '-c',
   'test "$(head -c 5 /dev/zero | curl -sf --http2-prior-knowledge --max-time 1 -H "content-type: application/grpc" -H "te: trailers" '
   + `--data-binary @- http://127.0.0.1:8080/${method} | wc -c)" -ge 5`];
 
-/** Liveness of a gRPC service: its Prometheus endpoint answers (served by the same process, no dependency). */
-const promAnswers = ['curl', '-sf', '--max-time', '1', '-o', '/dev/null', 'http://127.0.0.1:8801/metrics'];
 
 /**
  * Builds Emojivoto into a HardenedChart with the namespace `emojivoto` (created by the chart).
@@ -44,26 +42,33 @@ export function buildEmojivoto(app: App, id = 'emojivoto'): HardenedChart {
 
   // ---- the gRPC services: gRPC on 8080 (GRPC_PORT), Prometheus metrics on 8801 (PROM_PORT).
   // The images run as root in the original; their Go binaries need no uid, no writable path.
-  const grpcService = (name: string, image: string, method: string, extra: { replicas?: number }) => new SecureApp(chart, name, {
+  // The construct id is the container's name (`emoji-svc`); the Deployment and ServiceAccount are
+  // `name` (`emoji`), the Service `serviceName` (`emoji-svc`), as in the original.
+  const grpcService = (name: string, serviceName: string, image: string, method: string, extra: { replicas?: number }) => new SecureApp(chart, serviceName, {
     name,
+    serviceName,
     image,
     ports: [{ name: 'grpc', port: 8080 }],
-    podLabels: podLabels(name),
+    podLabels: podLabels(serviceName),
     env: { GRPC_PORT: '8080', PROM_PORT: '8801' },
-    metrics: { port: 8801, scraper: EMOJIVOTO_PROMETHEUS },
+    // The original's port name `prom`, on the container and the Service.
+    metrics: { port: 8801, portName: 'prom', scraper: EMOJIVOTO_PROMETHEUS },
     ingressFrom: [], // only web (connections below)
-    healthCheck: HealthCheck.exec(grpcCall(method), { livenessCommand: promAnswers, timeout: Duration.seconds(2) }),
+    // Ready when a real gRPC call succeeds; alive while the process's own Prometheus endpoint
+    // answers (a kubelet HTTP GET on 8801: same process, no dependency, no fork per check).
+    healthCheck: HealthCheck.exec(grpcCall(method), { liveness: HealthCheck.http('/metrics', { port: 8801 }), timeout: Duration.seconds(2) }),
     workloadClass: WorkloadClass.STANDARD,
     resources: small,
     ...(extra.replicas ? { autoscaling: { enabled: false }, replicas: extra.replicas } : {}),
   });
-  const emoji = grpcService('emoji-svc', 'docker.l5d.io/buoyantio/emojivoto-emoji-svc:v11', 'emojivoto.v1.EmojiService/ListAll', {});
-  // voting-svc keeps the votes in memory: a second replica would hold a second, different poll.
-  const voting = grpcService('voting-svc', 'docker.l5d.io/buoyantio/emojivoto-voting-svc:v11', 'emojivoto.v1.VotingService/Results', { replicas: 1 });
+  const emoji = grpcService('emoji', 'emoji-svc', 'docker.l5d.io/buoyantio/emojivoto-emoji-svc:v11', 'emojivoto.v1.EmojiService/ListAll', {});
+  // voting keeps the votes in memory: a second replica would hold a second, different poll.
+  const voting = grpcService('voting', 'voting-svc', 'docker.l5d.io/buoyantio/emojivoto-voting-svc:v11', 'emojivoto.v1.VotingService/Results', { replicas: 1 });
 
   // ---- the web front end and REST API: 8080 in the pod, 80 on the Service (as the original).
   const web = new SecureApp(chart, 'web-svc', {
-    name: 'web-svc',
+    name: 'web',
+    serviceName: 'web-svc',
     image: 'docker.l5d.io/buoyantio/emojivoto-web:v11',
     port: 8080,
     servicePort: 80,

@@ -128,6 +128,8 @@ export function buildPodinfo(app: App, id = 'podinfo'): HardenedChart {
     command: ['./podinfo', '--port=3306', '--port-metrics=9797', '--level=info'],
     ports: [{ name: 'db', port: 3306 }],
     replicas: 1,
+    // One replica, no replication: the pod calls nobody of its kind (no self-rule).
+    peering: false,
     ingressFrom: [],
     storage: [{ mountPath: '/data', size: '1Gi' }],
     healthCheck: podinfoHealth(),

@@ -95,7 +95,8 @@ export function buildRabbitmq(app: App, id = 'rabbitmq'): HardenedChart {
     serviceName: HEADLESS,
     image: IMAGE,
     replicas: 3,
-    // Clients reach AMQP and the management API; the Erlang ports only the other nodes (cluster peers).
+    // Clients reach AMQP and the management API; the Erlang ports only the other nodes (cluster
+    // peers), which reach each other on those two ports alone (epmd, then the node's dist port).
     ingressFrom: [],
     ports: [
       { name: 'amqp', port: 5672, ingressFrom: [RABBITMQ_CLIENTS] },
@@ -103,6 +104,7 @@ export function buildRabbitmq(app: App, id = 'rabbitmq'): HardenedChart {
       { name: 'dist', port: 25672 },
       { name: 'http-stats', port: 15672, ingressFrom: [RABBITMQ_CLIENTS] },
     ],
+    peerPorts: ['epmd', 'dist'],
     metrics: { port: 9419, scraper: RABBITMQ_PROMETHEUS },
     storage: [{ mountPath: '/opt/bitnami/rabbitmq/.rabbitmq/mnesia', size: '8Gi' }],
     // The directories the chart mounts from its emptyDir (the entrypoint writes the merged

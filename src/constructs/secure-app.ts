@@ -17,10 +17,10 @@ import {
   containerPorts, createService, EXTERNAL_SERVICE_RULE_ID, ExternalAccess, ingressRules, ResolvedPort, resolveExposure, resolvePorts, resolveSidecarPorts, ServiceType, WorkloadPort,
 } from '../hardening/ports';
 import { ResolvedStorage, resolveStorage, StorageVolume } from '../hardening/storage';
-import { suggestDnsLabel } from '../hardening/validation';
+import { checkServiceName, suggestDnsLabel } from '../hardening/validation';
 import { Policy } from '../policy/policy';
 import { sameCopies } from '../hardening/single-copy';
-import { optional, struct, validateProps } from '../hardening/props';
+import { optional, str, struct, validateProps } from '../hardening/props';
 import { AUTOSCALING_OPTIONS, SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** Props of a SecureApp. */
@@ -44,6 +44,15 @@ export interface SecureAppProps extends WorkloadProps {
    * @default - one port named "http": `port` in the container, `servicePort` on the Service
    */
   readonly ports?: WorkloadPort[];
+  /**
+   * Name of the Service in front of the pods, and so the DNS name clients call
+   * (`<serviceName>.<namespace>.svc`), when it differs from the app's `name`: for an app whose
+   * Services are named apart from their Deployments (e.g. `emoji-svc` in front of `emoji`). The
+   * Deployment, ServiceAccount and the other objects keep `name`; the Ingress and HTTPRoute of
+   * `exposeViaIngress` / `exposeViaHttpRoute` route to this Service.
+   * @default - the app's name
+   */
+  readonly serviceName?: string;
   /**
    * How the Service is reached. NODE_PORT and LOAD_BALANCER expose the app outside the cluster
    * and need `externalAccess`.
@@ -85,7 +94,7 @@ export interface SecureAppProps extends WorkloadProps {
    */
   readonly ingressFrom?: NetworkPeer[];
   /**
-   * Prometheus metrics: a container and Service port named "metrics", a ServiceMonitor that
+   * Prometheus metrics: a container and Service port named `metrics.portName` ("metrics"), a ServiceMonitor that
    * selects exactly the app's Service and that port, and ingress on it from `scraper` only.
    * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
    * used instead of a new port on the main container.
@@ -106,7 +115,7 @@ export const SECURE_APP_DEFAULTS = {
 };
 
 /** Runtime schema of SecureAppProps (type, range and format of every prop). */
-const SECURE_APP_SCHEMA = struct({ ...WORKLOAD_FIELDS, ...SERVING_FIELDS, autoscaling: optional(AUTOSCALING_OPTIONS) }, 'SecureAppProps');
+const SECURE_APP_SCHEMA = struct({ ...WORKLOAD_FIELDS, ...SERVING_FIELDS, autoscaling: optional(AUTOSCALING_OPTIONS), serviceName: optional(str()) }, 'SecureAppProps');
 
 /**
  * A long-running, network-facing app, hardened by construction: ServiceAccount, Deployment,
@@ -136,8 +145,10 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
   public httpRoute?: ApiObject;
   /** The PersistentVolumeClaims of `storage`. */
   public readonly persistentVolumeClaims: k8s.KubePersistentVolumeClaim[] = [];
-  /** `metadata.name` of every object of the app. */
+  /** `metadata.name` of every object of the app (but the Service, named `serviceName`). */
   public readonly name: string;
+  /** Name of the Service: `serviceName`, by default the app's name. */
+  public readonly serviceName: string;
   /**
    * The main container port. Always set; typed optional because `INetworkTarget.port` is (jsii
    * does not let an implementation make an optional property required).
@@ -173,6 +184,8 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
     const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, deployment: true });
     this._pod = pod;
     this.name = pod.identity.name;
+    if (props.serviceName !== undefined) checkServiceName(this, 'serviceName', props.serviceName);
+    this.serviceName = props.serviceName ?? this.name;
     this.podSelectorLabels = pod.selector;
     this.serviceAccount = pod.serviceAccount;
     const metadata = { name: this.name, labels: pod.labels };
@@ -184,7 +197,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
       spec: Lazy.any({ produce: () => deploymentSpec(pod, scaling.fixedReplicas, singleWriter || pod.recreate) }),
     });
 
-    this.service = createService(this, 'Service', { metadata, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });
+    this.service = createService(this, 'Service', { metadata: { ...metadata, name: this.serviceName }, selector: pod.selector, ports, type: exposure.type, clientRanges: exposure.access?.clientRanges });
     if (exposure.access) Policy.acknowledge(this.service, EXTERNAL_SERVICE_RULE_ID, exposure.access.reason);
 
     if (scaling.hpa) {
@@ -232,7 +245,7 @@ export class SecureApp extends Construct implements INetworkTarget, INetworkPeer
   }
 
   private get exposed(): ExposedApp {
-    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.name, port: this.mainPort, namespace: this.namespace };
+    return { scope: this, metadata: { name: this.name, labels: this._pod.labels }, serviceName: this.serviceName, port: this.mainPort, namespace: this.namespace };
   }
 
   /** Namespace of the app: the chart's. */

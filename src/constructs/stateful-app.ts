@@ -19,8 +19,8 @@ import {
 import { Policy } from '../policy/policy';
 import { resolveStorage, StorageVolume } from '../hardening/storage';
 import { sameCopies } from '../hardening/single-copy';
-import { bool, enumOf, optional, str, struct, validateProps } from '../hardening/props';
-import { checkDnsLabel } from '../hardening/validation';
+import { arrayOf, bool, enumOf, optional, str, struct, validateProps } from '../hardening/props';
+import { checkServiceName } from '../hardening/validation';
 import { SERVING_FIELDS, WORKLOAD_FIELDS } from '../hardening/schemas';
 
 /** What happens to a StatefulApp's PersistentVolumeClaims (and so its data). */
@@ -120,13 +120,21 @@ export interface StatefulAppProps extends WorkloadProps {
    */
   readonly peering?: boolean;
   /**
+   * Names of the ports (of `ports`, or "http" for `port`) on which the app's pods reach each
+   * other, when peering is on: for an app whose members talk to each other on some of its ports
+   * only (RabbitMQ's nodes on epmd and the Erlang distribution port, not on AMQP). Refused empty
+   * (write `peering: false`), with an unknown name, and together with `peering: false`.
+   * @default - every port of the app but the metrics port
+   */
+  readonly peerPorts?: string[];
+  /**
    * Who may connect to the ports (each entry of `ports` may name its own). The app's own pods
    * reach each other on its ports too (cluster peers) unless `peering` is false. Everything else is denied.
    * @default - [NetworkPeer.sameNamespace()]: pods of the app's namespace
    */
   readonly ingressFrom?: NetworkPeer[];
   /**
-   * Prometheus metrics: a container port and a port of the headless Service named "metrics", a
+   * Prometheus metrics: a container port and a port of the headless Service named `metrics.portName` ("metrics"), a
    * ServiceMonitor that selects exactly the headless Service and that port (each replica is
    * scraped), and ingress on it from `scraper` only. Never on the external Service.
    * When a sidecar declares `metrics.port` in its `ports`, that sidecar's port (and its name) is
@@ -163,6 +171,7 @@ const STATEFUL_APP_SCHEMA = struct({
   podManagementPolicy: optional(enumOf(kplus.PodManagementPolicy, 'PodManagementPolicy')),
   serviceName: optional(str()),
   peering: optional(bool),
+  peerPorts: optional(arrayOf(str())),
 }, 'StatefulAppProps');
 
 /**
@@ -240,7 +249,7 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     const pod = new HardenedPod(this, props, { component: 'server', ports: mainPorts, sidecarPorts: ports.filter(p => p.container), probes, maxNameLength: STATEFULSET_MAX_NAME });
     this._pod = pod;
     this.name = pod.identity.name;
-    if (props.serviceName !== undefined) checkDnsLabel(this, 'serviceName', props.serviceName);
+    if (props.serviceName !== undefined) checkServiceName(this, 'serviceName', props.serviceName);
     this.serviceName = props.serviceName ?? this.name;
     this.podSelectorLabels = pod.selector;
     this.serviceAccount = pod.serviceAccount;
@@ -292,10 +301,10 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', { metadata, selector: pod.selector });
 
     this.connections = new Connections(this, ports, ports[0]);
-    // Cluster peers: the app's pods may connect to each other on every port of the app (metrics:
-    // the scraper only), unless peering is off.
+    // Cluster peers: the app's pods may connect to each other on the `peerPorts` (by default every
+    // port of the app; metrics: the scraper only), unless peering is off.
     const peering = props.peering ?? STATEFUL_APP_DEFAULTS.peering;
-    const peerPorts = ports.filter(p => !p.internal).map(p => ({ port: p.port, protocol: p.protocol }));
+    const peerPorts = this.resolvePeerPorts(ports, peering, props.peerPorts).map(p => ({ port: p.port, protocol: p.protocol }));
     this.networkPolicy = createWorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: this.name,
       labels: pod.labels,
@@ -354,6 +363,31 @@ export class StatefulApp extends Construct implements INetworkTarget, INetworkPe
     }
     const ns = this.namespace;
     return `${this.name}-${ordinal}.${this.serviceName}${ns ? `.${ns}.svc` : ''}`;
+  }
+
+  /** The ports the app's pods reach each other on: `peerPorts` by name, by default all but metrics. */
+  private resolvePeerPorts(ports: ResolvedPort[], peering: boolean, names: string[] | undefined): ResolvedPort[] {
+    const candidates = ports.filter(p => !p.internal);
+    if (names === undefined) return peering ? candidates : [];
+    if (!peering) {
+      throw propError(this, 'peerPorts', names, 'peering is false, so the pods reach each other on no port',
+        'remove peerPorts, or remove peering: false to let the pods reach each other on these ports');
+    }
+    if (names.length === 0) {
+      throw propError(this, 'peerPorts', names, 'an empty list opens no port between the pods',
+        'to turn replica peering off, write peering: false instead; otherwise name the ports the members talk to each other on');
+    }
+    const known = candidates.map(p => p.name);
+    names.forEach((name, i) => {
+      if (!known.includes(name)) {
+        const metrics = ports.some(p => p.internal && p.name === name) ? ' (the metrics port is reached by its scraper only)' : '';
+        throw propError(this, `peerPorts[${i}]`, name, `not a port of the app${metrics}`, `use names of the app's ports: ${known.map(n => JSON.stringify(n)).join(', ')}`);
+      }
+      if (names.indexOf(name) !== i) {
+        throw propError(this, `peerPorts[${i}]`, name, 'is listed twice', 'name each port once');
+      }
+    });
+    return candidates.filter(p => names.includes(p.name));
   }
 
   private resolveRetention(policy: ClaimRetentionPolicy | undefined): k8s.StatefulSetPersistentVolumeClaimRetentionPolicy {

@@ -37,7 +37,7 @@ export interface WorkerProps extends WorkloadProps {
    */
   readonly replicas?: number;
   /**
-   * Prometheus metrics: a container port named "metrics", a PodMonitor on it (a Worker has no
+   * Prometheus metrics: a container port named `metrics.portName` ("metrics"), a PodMonitor on it (a Worker has no
    * Service), and ingress on that port from `scraper` only (the Worker's only ingress).
    * @default - none: no port, no ingress
    */
@@ -133,8 +133,8 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
       connections: this.connections,
     });
     if (props.metrics) {
-      this.podMonitor = createPodMonitor(this, metadata, props.metrics, pod.selector);
-      this.connections.allowFrom(props.metrics.scraper, { portName: 'metrics' });
+      this.podMonitor = createPodMonitor(this, metadata, props.metrics, pod.selector, ports[0].name);
+      this.connections.allowFrom(props.metrics.scraper, { portName: ports[0].name });
     }
   }
 

@@ -5,15 +5,22 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { propError } from './errors';
 import { INetworkPeer, NetworkProtocol } from './network';
-import { ResolvedPort } from './ports';
+import { isPortName, ResolvedPort } from './ports';
 import { validateOptions } from './props';
 import { HTTP_ROUTE_EXPOSURE_OPTIONS, INGRESS_EXPOSURE_OPTIONS } from './schemas';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, isDnsSubdomain, isLabelKey, isLabelValue } from './validation';
 
 /** Metrics scraped by the Prometheus operator. */
 export interface MetricsOptions {
-  /** The port the container serves metrics on; it gets the name "metrics". */
+  /** The port the container serves metrics on; it gets the name `portName`. */
   readonly port: number;
+  /**
+   * Name of the metrics port (an IANA service name) on the container and the Service, and so of
+   * the ServiceMonitor's or PodMonitor's endpoint: for an app whose dashboards or monitors
+   * already use another name (e.g. "prom"). A sidecar that declares `port` keeps the name it gives it.
+   * @default "metrics"
+   */
+  readonly portName?: string;
   /**
    * HTTP path of the metrics.
    * @default "/metrics"
@@ -130,22 +137,28 @@ export function resolveMetricsPort(scope: IConstruct, metrics: MetricsOptions, o
       throw propError(scope, 'metrics.monitorLabels', { [k]: v }, 'not a valid label', 'write it like { release: "kube-prometheus-stack" }');
     }
   }
+  const name = metrics.portName ?? METRICS_DEFAULTS.portName;
+  if (!isPortName(name)) {
+    throw propError(scope, 'metrics.portName', name, 'not an IANA service name (at most 15 characters: lower-case letters, digits and "-", at least one letter, no "-" at either end or twice in a row)',
+      'use a name such as "metrics", "prom" or "http-metrics"');
+  }
   for (const p of others) {
-    if (p.name === METRICS_DEFAULTS.portName) {
-      throw propError(scope, 'metrics', p.name, `a port is already named "metrics" (on port ${p.port})`, 'remove it from `ports` (metrics adds it), declare it on the sidecar that serves metrics with the number metrics.port, or drop `metrics`');
+    if (p.name === name) {
+      throw propError(scope, metrics.portName === undefined ? 'metrics' : 'metrics.portName', p.name, `a port is already named ${JSON.stringify(name)} (on port ${p.port})`,
+        'remove it from `ports` (metrics adds it), declare it on the sidecar that serves metrics with the number metrics.port, give the metrics port another portName, or drop `metrics`');
     }
     if (p.port === metrics.port || p.servicePort === metrics.port) {
       throw propError(scope, 'metrics.port', metrics.port, `port ${p.name} uses it too`, 'serve metrics on a port of their own (the scraper is let in on that port only)');
     }
   }
-  return { name: METRICS_DEFAULTS.portName, port: metrics.port, servicePort: metrics.port, protocol: NetworkProtocol.TCP, peers: [], prop: 'metrics.scraper', internal: true };
+  return { name, port: metrics.port, servicePort: metrics.port, protocol: NetworkProtocol.TCP, peers: [], prop: 'metrics.scraper', internal: true };
 }
 
 /**
  * Adds the metrics port to a serving workload's `ports` and returns it. When a sidecar declares
  * `metrics.port` itself (an exporter beside the app), that port is the metrics port: it keeps its
  * name and its container, and is opened to the scraper only (plus the port's own `ingressFrom`,
- * if it names one). Otherwise a port named "metrics" is added to the main container.
+ * if it names one). Otherwise a port named `metrics.portName` ("metrics") is added to the main container.
  */
 export function addMetricsPort(scope: IConstruct, metrics: MetricsOptions, ports: ResolvedPort[]): ResolvedPort {
   const index = ports.findIndex(p => p.container !== undefined && p.port === metrics.port && p.protocol === NetworkProtocol.TCP);
@@ -156,13 +169,17 @@ export function addMetricsPort(scope: IConstruct, metrics: MetricsOptions, ports
   }
   const declared = ports[index];
   resolveMetricsPort(scope, metrics, ports.filter((_, i) => i !== index));
+  if (metrics.portName !== undefined && metrics.portName !== declared.name) {
+    throw propError(scope, 'metrics.portName', metrics.portName, `sidecar ${declared.container} declares port ${declared.port} as ${JSON.stringify(declared.name)}`,
+      `remove metrics.portName (the sidecar's name is used), or name the sidecar's port ${JSON.stringify(metrics.portName)}`);
+  }
   const own = declared.prop.endsWith('.ingressFrom');
   const port: ResolvedPort = { ...declared, peers: own ? declared.peers : [], prop: own ? declared.prop : 'metrics.scraper', internal: true };
   ports[index] = port;
   return port;
 }
 
-/** The ServiceMonitor of a workload's Service (selected by `selector`), on its "metrics" port. */
+/** The ServiceMonitor of a workload's Service (selected by `selector`), on its metrics port (`portName`). */
 export function createServiceMonitor(scope: Construct, metadata: { name: string; labels: Record<string, string> }, metrics: MetricsOptions,
   selector: k8s.LabelSelector, portName: string = METRICS_DEFAULTS.portName): ApiObject {
   return new ApiObject(scope, 'ServiceMonitor', {
@@ -176,7 +193,7 @@ export function createServiceMonitor(scope: Construct, metadata: { name: string;
   });
 }
 
-/** The PodMonitor of a workload without a Service, on its pods' "metrics" port. */
+/** The PodMonitor of a workload without a Service, on its pods' metrics port (`portName`). */
 export function createPodMonitor(scope: Construct, metadata: { name: string; labels: Record<string, string> }, metrics: MetricsOptions,
   podSelector: Record<string, string>, portName: string = METRICS_DEFAULTS.portName): ApiObject {
   return new ApiObject(scope, 'PodMonitor', {

@@ -165,6 +165,7 @@ export const STORAGE_VOLUME = struct({
 /** `MetricsOptions`. */
 export const METRICS_OPTIONS = struct({
   port: PORT,
+  portName: optional(str()), // the format is checked by resolveMetricsPort
   path: optional(str()),
   scraper: optional(INETWORK_PEER), // required: refused by resolveMetricsPort
   monitorLabels: optional(labelMap()),

@@ -40,6 +40,17 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): v
   }
 }
 
+/**
+ * Refuses a name a Service cannot have: a DNS-1035 label (a DNS-1123 label that starts with a
+ * letter), as the API server checks Service names.
+ */
+export function checkServiceName(scope: IConstruct, prop: string, value: string): void {
+  checkDnsLabel(scope, prop, value);
+  if (!/^[a-z]/.test(value)) {
+    throw propError(scope, prop, value, 'a Service name must start with a letter (DNS-1035 label)', `use ${JSON.stringify(`svc-${value}`)}`);
+  }
+}
+
 /** Refuses a name that is not a DNS-1123 subdomain (PriorityClass, StorageClass names). */
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): void {
   if (!isDnsSubdomain(value)) {
