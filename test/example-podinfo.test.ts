@@ -168,13 +168,17 @@ describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no esca
     expect(objects.filter((o) => o.kind === 'Service').every((s) => (s.spec.type ?? 'ClusterIP') === 'ClusterIP')).toBe(true);
   });
 
-  test('gRPC health on the backend: the grpc.health.v1 service named by --grpc-service-name', () => {
+  test('gRPC health on the backend: liveness asks the grpc.health.v1 server, readiness /readyz (503 once stopping)', () => {
     const backend = main('backend');
     expect(backend.command).toEqual(expect.arrayContaining(['--grpc-port=9999', '--grpc-service-name=backend']));
     expect(backend.ports).toContainEqual({ name: 'grpc', containerPort: 9999, protocol: 'TCP' });
-    expect(backend.readinessProbe.grpc).toEqual({ port: 9999, service: 'backend' });
-    // Liveness asks for the server's overall health (""), which podinfo's health server also reports.
+    expect(backend.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http', scheme: 'HTTP' });
+    // Liveness asks for the server's overall health (""), which podinfo's health server reports.
     expect(backend.livenessProbe.grpc).toEqual({ port: 9999 });
+    // Redis: ready when it answers PONG (not LOADING), alive while it accepts connections, as the original.
+    const redis = main('cache');
+    expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli ping | grep -q PONG']);
+    expect(redis.livenessProbe.tcpSocket).toEqual({ port: 'redis' });
     // The other podinfo servers answer their own /readyz and /healthz on their HTTP port.
     for (const name of ['frontend', 'database-primary', 'database-replica']) {
       const c = main(name);

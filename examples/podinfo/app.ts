@@ -69,8 +69,9 @@ export function buildPodinfo(app: App, id = 'podinfo'): HardenedChart {
     // redis.conf sets no `dir`, so Redis works in the image's WORKDIR /data; nothing is written
     // there (no RDB, no AOF), but a client's SAVE would be, so it gets an emptyDir.
     writablePaths: ['/data'],
-    // Ready once the dataset is loaded (PONG, not LOADING); alive while it answers at all.
-    healthCheck: HealthCheck.exec(['sh', '-c', 'redis-cli ping | grep -q PONG'], { livenessCommand: ['redis-cli', 'ping'] }),
+    // Ready once the dataset is loaded (PONG, not LOADING); alive while it accepts connections
+    // (the original's two probes).
+    healthCheck: HealthCheck.exec(['sh', '-c', 'redis-cli ping | grep -q PONG'], { liveness: HealthCheck.tcp() }),
     resources: {
       cpuResources: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
       memoryResources: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
@@ -93,8 +94,9 @@ export function buildPodinfo(app: App, id = 'podinfo'): HardenedChart {
     ingressFrom: [],
     // podinfo reads every flag from PODINFO_<FLAG> too (viper, cmd/podinfo/main.go).
     config: [ConfigAttachment.env(backendEnv, { keys: ['PODINFO_CACHE_SERVER', 'PODINFO_UI_COLOR'] })],
-    // Ready while the "backend" service reports SERVING; alive while the gRPC server answers.
-    healthCheck: HealthCheck.grpc({ port: 9999, service: 'backend', livenessService: '' }),
+    // Ready while /readyz answers (it turns 503 on SIGTERM, so a stopping pod leaves the Service
+    // first); alive while the gRPC server reports SERVING for itself ("", grpc.health.v1).
+    healthCheck: HealthCheck.http('/readyz', { liveness: HealthCheck.grpc({ port: 9999 }) }),
     autoscaling: { minReplicas: 2, maxReplicas: 3, cpuTargetUtilizationPercent: 99 },
     resources: podinfoResources(kplus.Cpu.units(2), Size.mebibytes(512)),
     metrics,
