@@ -198,6 +198,23 @@ describe('metrics', () => {
     expect(schemaErrors(objects)).toEqual([]);
   });
 
+  test('metrics on a port the app already serves (a /metrics path beside its API): the port keeps its name and clients, the scraper is let in too', () => {
+    const chart = gated();
+    const web = new SecureApp(chart, 'web', { name: 'web', image: IMAGE, port: 8080 });
+    const hub = new SecureApp(chart, 'hub', { name: 'hub', image: IMAGE, port: 8081, ingressFrom: [], metrics: { port: 8081, path: '/hub/metrics', scraper: PROMETHEUS } });
+    web.connections.allowTo(hub);
+    const objects = Testing.synth(chart);
+    expect(one(objects, 'Deployment', 'hub').spec.template.spec.containers[0].ports).toEqual([{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
+    expect(one(objects, 'Service', 'hub').spec.ports).toEqual([{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP' }]);
+    expect(one(objects, 'ServiceMonitor', 'hub').spec.endpoints).toEqual([{ port: 'http', path: '/hub/metrics', scheme: 'http' }]);
+    const m = NetworkModel.fromObjects(objects).allowedMatrix().map((c) => `${c.from} -> ${c.to} ${c.port}`);
+    expect(m.filter((c) => c.includes('Deployment/hub'))).toEqual(['shop/Deployment/web -> shop/Deployment/hub 8081']);
+    expect(ingressOf(objects, 'hub')).toEqual(expect.arrayContaining([
+      '{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}},"podSelector":{"matchLabels":{"app.kubernetes.io/name":"prometheus"}}} 8081',
+    ]));
+    expect(schemaErrors(objects)).toEqual([]);
+  });
+
   test('a scraper that is a workload of the app gets its egress too', () => {
     const chart = Testing.chart();
     const prometheus = new StatefulApp(chart, 'prometheus', { name: 'prometheus', image: IMAGE, port: 9090 });
@@ -208,8 +225,10 @@ describe('metrics', () => {
 
   test('refusals', () => {
     const chart = Testing.chart();
-    expect(() => new SecureApp(chart, 'a', { image: IMAGE, port: 9100, metrics: { port: 9100, scraper: PROMETHEUS } }))
+    expect(() => new SecureApp(chart, 'a', { image: IMAGE, port: 8080, servicePort: 9100, metrics: { port: 9100, scraper: PROMETHEUS } }))
       .toThrow(/test\/a: invalid metrics\.port 9100: port http uses it too\. Fix: serve metrics on a port of their own/);
+    expect(() => new SecureApp(chart, 'a2', { image: IMAGE, port: 8081, metrics: { port: 8081, portName: 'metrics', scraper: PROMETHEUS } }))
+      .toThrow(/test\/a2: invalid metrics\.portName "metrics": the app declares port 8081 as "http"\. Fix: remove metrics\.portName/);
     expect(() => new SecureApp(chart, 'b', { image: IMAGE, ports: [{ name: 'metrics', port: 9100 }], metrics: { port: 9200, scraper: PROMETHEUS } }))
       .toThrow(/test\/b: invalid metrics "metrics": a port is already named "metrics"/);
     expect(() => new Worker(chart, 'c', { image: IMAGE, healthCheck: exec, metrics: { port: 9100, scraper: undefined as any } }))

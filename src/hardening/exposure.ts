@@ -12,7 +12,12 @@ import { checkDnsLabel, checkDnsSubdomain, checkInteger, isDnsSubdomain, isLabel
 
 /** Metrics scraped by the Prometheus operator. */
 export interface MetricsOptions {
-  /** The port the container serves metrics on; it gets the name `portName`. */
+  /**
+   * The port the container serves metrics on; it gets the name `portName`. Best a port of its
+   * own (the scraper is let in on that port only). An app that serves metrics beside its API
+   * (`/hub/metrics` on the API port) names that port: it keeps its name and clients, and the
+   * scraper is let in on it too.
+   */
   readonly port: number;
   /**
    * Name of the metrics port (an IANA service name) on the container and the Service, and so of
@@ -158,9 +163,23 @@ export function resolveMetricsPort(scope: IConstruct, metrics: MetricsOptions, o
  * Adds the metrics port to a serving workload's `ports` and returns it. When a sidecar declares
  * `metrics.port` itself (an exporter beside the app), that port is the metrics port: it keeps its
  * name and its container, and is opened to the scraper only (plus the port's own `ingressFrom`,
- * if it names one). Otherwise a port named `metrics.portName` ("metrics") is added to the main container.
+ * if it names one). When the main container declares it (metrics beside the app's API), that port
+ * is used as it is, and the scraper is let in beside its clients. Otherwise a port named
+ * `metrics.portName` ("metrics") is added to the main container.
  */
 export function addMetricsPort(scope: IConstruct, metrics: MetricsOptions, ports: ResolvedPort[]): ResolvedPort {
+  const main = ports.findIndex(p => p.container === undefined && p.port === metrics.port && p.protocol === NetworkProtocol.TCP);
+  if (main >= 0) {
+    // The app serves metrics on a port it already declares (a /metrics path beside its API):
+    // that port keeps its name, Service port and clients; the scraper is let in on it too.
+    const declared = ports[main];
+    resolveMetricsPort(scope, { ...metrics, portName: declared.name }, ports.filter((_, i) => i !== main));
+    if (metrics.portName !== undefined && metrics.portName !== declared.name) {
+      throw propError(scope, 'metrics.portName', metrics.portName, `the app declares port ${declared.port} as ${JSON.stringify(declared.name)}`,
+        `remove metrics.portName (the port's own name is used), or name the port ${JSON.stringify(metrics.portName)}`);
+    }
+    return declared;
+  }
   const index = ports.findIndex(p => p.container !== undefined && p.port === metrics.port && p.protocol === NetworkProtocol.TCP);
   if (index < 0) {
     const port = resolveMetricsPort(scope, metrics, ports);
