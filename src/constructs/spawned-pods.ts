@@ -13,7 +13,7 @@ import { checkDnsLabel, derivedName } from '../hardening/validation';
 import { Policy } from '../policy/policy';
 
 /** The gate's rule for a NetworkPolicy that selects no pod of the output (kube-score networkpolicy-targets-pod). */
-export const SPAWNED_PODS_RULE_ID = 'HARDENED-NET-002';
+const SPAWNED_PODS_RULE_ID = 'HARDENED-NET-002';
 
 /** Props of SpawnedPods. */
 export interface SpawnedPodsProps {
