@@ -181,3 +181,21 @@ describe('refusals', () => {
     expect(users.port).toBeUndefined();
   });
 });
+
+describe('a selector that also selects a workload of the output', () => {
+  test('is refused at synth, naming the workload and the fix', () => {
+    const chart = new Chart(Testing.app(), 'lab', { namespace: 'lab' });
+    const hub = new SecureApp(chart, 'hub', { name: 'hub', image: 'ghcr.io/acme/hub:5.5.0', podLabels: { component: 'singleuser-server' } });
+    new SpawnedPods(chart, 'users', { selector: { component: 'singleuser-server' }, spawnedBy: hub });
+    expect(() => synth(chart)).toThrow(/lab\/users: invalid selector \{"component":"singleuser-server"\}: it also selects the pods of Deployment hub \(lab\/hub\/Resource\).*Fix: select by a label only the spawner/);
+  });
+
+  test('a workload in another namespace is not selected', () => {
+    const app = Testing.app();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    new SecureApp(other, 'hub', { name: 'hub', image: 'ghcr.io/acme/hub:5.5.0', podLabels: { component: 'singleuser-server' } });
+    const chart = new Chart(app, 'lab', { namespace: 'lab' });
+    new SpawnedPods(chart, 'users', { selector: { component: 'singleuser-server' }, reason: 'pods of the lab operator' });
+    expect(synth(chart).map((o) => o.kind)).toEqual(['NetworkPolicy']);
+  });
+});

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Connections } from '../hardening/connections';
@@ -10,6 +10,7 @@ import { arrayOf, construct, labelMap, optional, str, struct, validateProps } fr
 import { WORKLOAD_PORT } from '../hardening/schemas';
 import { sameCopies } from '../hardening/single-copy';
 import { checkDnsLabel, derivedName } from '../hardening/validation';
+import { podOf } from '../policy/k8s';
 import { Policy } from '../policy/policy';
 
 /** The gate's rule for a NetworkPolicy that selects no pod of the output (kube-score networkpolicy-targets-pod). */
@@ -19,8 +20,8 @@ const SPAWNED_PODS_RULE_ID = 'HARDENED-NET-002';
 export interface SpawnedPodsProps {
   /**
    * The labels the spawner puts on every pod it creates (all of them must match; at least one).
-   * Choose labels no workload of the chart carries: a workload's pods would fall under this
-   * policy too.
+   * A selector that also selects pods of the chart's output is refused at synth: that workload
+   * would fall under this policy too.
    */
   readonly selector: { [key: string]: string };
   /**
@@ -131,6 +132,28 @@ export class SpawnedPods extends Construct implements INetworkTarget, INetworkPe
     const spawner = `pods created at runtime${props.spawnedBy ? ` by ${props.spawnedBy.node.path}` : ''}`;
     this.reason = `${spawner}${props.reason ? ` (${props.reason.trim()})` : ''}: none is in the output, so the policy selects no pod of it`;
     Policy.acknowledge(this.networkPolicy, SPAWNED_PODS_RULE_ID, this.reason);
+    this.node.addValidation({ validate: () => this.validateSelector() });
+  }
+
+  /**
+   * Refuses a selector that also selects pods of the chart's output: that workload would fall under
+   * this policy too (its allowed calls added to the workload's), and the acknowledgement would be wrong.
+   */
+  private validateSelector(): string[] {
+    const chart = Chart.of(this);
+    const errors: string[] = [];
+    for (const c of chart.node.findAll()) {
+      if (!ApiObject.isApiObject(c) || c.node.scopes.includes(this)) continue;
+      const json = c.toJson();
+      const labels = podOf(json)?.meta.labels;
+      const ns = json?.metadata?.namespace ?? chart.namespace;
+      if (!labels || ns !== this.namespace) continue;
+      if (Object.entries(this.podSelectorLabels).every(([k, v]) => labels[k] === v)) {
+        errors.push(`${this.node.path}: invalid selector ${JSON.stringify(this.podSelectorLabels)}: it also selects the pods of ${json.kind} ${json.metadata?.name} (${c.node.path}), which would fall under the spawned pods' NetworkPolicy. `
+          + 'Fix: select by a label only the spawner puts on its pods (e.g. KubeSpawner\'s component: singleuser-server).');
+      }
+    }
+    return errors;
   }
 
   /** The spawned pods as a network peer: their selector, in the chart's namespace. */
