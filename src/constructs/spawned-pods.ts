@@ -10,6 +10,7 @@ import { arrayOf, construct, labelMap, optional, str, struct, validateProps } fr
 import { WORKLOAD_PORT } from '../hardening/schemas';
 import { sameCopies } from '../hardening/single-copy';
 import { checkDnsLabel, derivedName } from '../hardening/validation';
+import { MIN_REASON_LENGTH, visibleLength } from '../policy/acknowledgements';
 import { podOf } from '../policy/k8s';
 import { Policy } from '../policy/policy';
 
@@ -102,8 +103,8 @@ export class SpawnedPods extends Construct implements INetworkTarget, INetworkPe
       throw propError(this, 'spawnedBy', undefined, 'the NetworkPolicy selects no pod of the output, which is acknowledged with the spawner\'s name, and none is given',
         'pass the workload that creates the pods (spawnedBy: hub), or a reason naming what creates them (reason: "CI runner pods created by the GitLab runner operator")');
     }
-    if (props.reason !== undefined && props.reason.trim().length < 10) {
-      throw propError(this, 'reason', props.reason, 'a reason has at least 10 characters', 'say what creates the pods, e.g. "step pods created by the Argo Workflows controller"');
+    if (props.reason !== undefined && visibleLength(props.reason) < MIN_REASON_LENGTH) {
+      throw propError(this, 'reason', props.reason, `a reason has at least ${MIN_REASON_LENGTH} visible characters`, 'say what creates the pods, e.g. "step pods created by the Argo Workflows controller"');
     }
     (props.ports ?? []).forEach((p, i) => {
       for (const field of ['servicePort', 'appProtocol'] as const) {
