@@ -8,6 +8,7 @@ export * from './constructs/batch-job';
 export * from './constructs/worker';
 export * from './constructs/stateful-app';
 export * from './constructs/shared-service';
+export * from './constructs/spawned-pods';
 export * from './constructs/workload-priority-classes';
 export { WorkloadProps, ApiTokenOptions, DEFAULT_USER_ID, CONFIG_CHECKSUM_ANNOTATION, API_TOKEN_MOUNT_PATH } from './hardening/pod';
 export { ContainerResources, ResourceRange } from './hardening/resources';

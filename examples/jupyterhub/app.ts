@@ -2,8 +2,8 @@ import * as path from 'path';
 import { App, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, Policy, RbacRisk, RolloutStrategy,
-  SealingCertificate, SecureApp, SharedService, Subject, WorkloadClass,
+  ConfigAttachment, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, RbacRisk, RolloutStrategy,
+  SealingCertificate, SecureApp, SharedService, SpawnedPods, Subject, WorkloadClass,
 } from '../../src';
 
 /**
@@ -40,8 +40,8 @@ export const JUPYTERHUB_API_SERVER = NetworkPeer.apiServer('10.0.0.10');
  */
 export const SINGLEUSER_POD_LABELS = { component: 'singleuser-server', app: 'jupyterhub', release: JUPYTERHUB_NAMESPACE };
 
-/** Users' servers: not in the output (the hub spawns them at runtime), reached by their labels. */
-export const SINGLEUSER_SERVERS = NetworkPeer.pods(SINGLEUSER_POD_LABELS);
+/** The user servers' own egress to the internet: not the cluster's private ranges, nor the cloud metadata server. */
+export const SINGLEUSER_INTERNET = NetworkPeer.ipBlock('0.0.0.0/0', { except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.169.254/32'] });
 
 /** The chart's hub image (tag: the chart release 4.4.0, whose JupyterHub is Chart.yaml's appVersion 5.5.0). */
 const HUB_IMAGE = 'quay.io/jupyterhub/k8s-hub:4.4.0';
@@ -254,47 +254,25 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
   new SharedService(chart, 'proxy-api', { name: 'proxy-api', ports: [{ name: 'api', port: 8001 }], members: [proxy] });
   proxy.exposeViaIngress({ host: JUPYTERHUB_HOST, className: 'nginx', controller: JUPYTERHUB_INGRESS_CONTROLLER });
 
+  // ---- users' servers: pods KubeSpawner in the hub creates at runtime, selected by the labels it
+  // puts on them (the chart's singleuser NetworkPolicy): default-deny, DNS, and the calls below.
+  const users = new SpawnedPods(chart, 'singleuser', {
+    name: 'singleuser',
+    selector: SINGLEUSER_POD_LABELS,
+    spawnedBy: hub,
+    reason: 'KubeSpawner in the hub creates one pod per user server',
+    ports: [{ name: 'http', port: 8888 }], // c.KubeSpawner.port
+  });
+
   // ---- who calls whom (the chart's NetworkPolicies, minus their egress to anywhere).
   hub.connections.allowTo(proxy, { portName: 'api' }); // route API
   proxy.connections.allowTo(hub); // default target: login, spawn pages, the hub's API
-  hub.connections.allowTo(SINGLEUSER_SERVERS, { port: 8888 }); // spawn checks, stop
-  proxy.connections.allowTo(SINGLEUSER_SERVERS, { port: 8888 }); // users' traffic
-  hub.connections.allowFrom(SINGLEUSER_SERVERS, { port: 8081 }); // jupyterhub-singleuser: auth, activity
-  proxy.connections.allowFrom(SINGLEUSER_SERVERS, { port: 8000 }); // user code calling proxy-public (the chart allows it)
+  hub.connections.allowTo(users, { port: 8888 }); // spawn checks, stop
+  proxy.connections.allowTo(users, { port: 8888 }); // users' traffic
+  users.connections.allowTo(hub, { port: 8081 }); // jupyterhub-singleuser: auth, activity
+  users.connections.allowTo(proxy, { port: 8000 }); // user code calling proxy-public (the chart allows it)
+  users.connections.allowTo(SINGLEUSER_INTERNET); // pip, git, datasets: the internet, not the cluster
   hub.connections.allowFrom(JUPYTERHUB_PROMETHEUS, { port: 8081 }); // /hub/metrics
-
-  // ---- the users' servers' own policy (the chart's singleuser NetworkPolicy): in from the hub
-  // and the proxy on 8888; out to the hub's API, the proxy, DNS and the internet, but not to the
-  // cluster's private ranges nor the cloud metadata server.
-  const pods = (pid: string, labels: { [key: string]: string }) => kplus.Pods.select(chart, pid, { labels });
-  const hubPods = pods('hub-pods', hub.podSelectorLabels);
-  const proxyPods = pods('proxy-pods', proxy.podSelectorLabels);
-  const dns = kplus.Pods.select(chart, 'cluster-dns', {
-    labels: { 'k8s-app': 'kube-dns' },
-    namespaces: kplus.Namespaces.select(chart, 'kube-system', { names: ['kube-system'] }),
-  });
-  const internet = kplus.NetworkPolicyIpBlock.ipv4(chart, 'internet', '0.0.0.0/0', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.169.254/32']);
-  const singleuser = new kplus.NetworkPolicy(chart, 'singleuser', {
-    metadata: { name: 'singleuser' },
-    selector: pods('singleuser-pods', SINGLEUSER_POD_LABELS),
-    ingress: {
-      default: kplus.NetworkPolicyTrafficDefault.DENY,
-      rules: [
-        { peer: hubPods, ports: [kplus.NetworkPolicyPort.tcp(8888)] },
-        { peer: proxyPods, ports: [kplus.NetworkPolicyPort.tcp(8888)] },
-      ],
-    },
-    egress: {
-      default: kplus.NetworkPolicyTrafficDefault.DENY,
-      rules: [
-        { peer: hubPods, ports: [kplus.NetworkPolicyPort.tcp(8081)] },
-        { peer: proxyPods, ports: [kplus.NetworkPolicyPort.tcp(8000)] },
-        { peer: dns, ports: [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)] },
-        { peer: internet },
-      ],
-    },
-  });
-  Policy.acknowledge(singleuser, 'HARDENED-NET-002', 'selects the user server pods that KubeSpawner in the hub creates at runtime, so none is in the output');
 
   return chart;
 }

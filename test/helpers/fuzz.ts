@@ -16,7 +16,7 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import * as yaml from 'yaml';
 import {
-  BatchJob, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, SealingCertificate, SecretType, SecureApp, SharedService,
+  BatchJob, EncryptedConfig, HardenedChart, HealthCheck, NamespaceRole, NetworkPeer, SealingCertificate, SecretType, SecureApp, SharedService, SpawnedPods,
   StatefulApp, Subject, Worker, WorkloadClass, WorkloadPriorityClasses, RoleRules, PodFailureRule, PolicyPack, SealingError,
 } from '../../src';
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from '../../src/hardening/validation';
@@ -192,6 +192,23 @@ export const TARGETS: Target[] = [
     build: (c, p) => {
       const s = new SharedService(c, 'shared', p);
       if (s.name) s.addMember?.(new SecureApp(c, 'member', { image: IMAGE }));
+    },
+  },
+  {
+    name: 'SpawnedPods',
+    props: withFields({
+      selector: mapOf(oneOf('singleuser-server', 'Bad Value', 'a'.repeat(64), ''), ['component', 'bad key!', 'app']),
+      reason: oneOf('KubeSpawner creates one pod per user', 'short', ''),
+      ports: arrayOf(WORKLOAD_PORT, 2),
+      name: NAME,
+    }, { selector: { component: 'singleuser-server' }, ports: [{ name: 'http', port: 8888 }] }),
+    build: (c, p) => {
+      const hub = new SecureApp(c, 'hub', { image: IMAGE });
+      const users = new SpawnedPods(c, 'users', p && typeof p === 'object' && !Array.isArray(p) ? { spawnedBy: hub, ...p } : p);
+      if (users.port !== undefined) {
+        hub.connections.allowTo(users);
+        users.connections.allowTo(hub);
+      }
     },
   },
   {
