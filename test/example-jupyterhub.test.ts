@@ -102,7 +102,7 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
     expect(chart).toBeInstanceOf(HardenedChart);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/jupyterhub', 'SealedSecret/hub', 'ConfigMap/hub',
-      'ServiceAccount/hub', 'PersistentVolumeClaim/hub-db-dir', 'Deployment/hub', 'Service/hub', 'PodDisruptionBudget/hub', 'NetworkPolicy/hub',
+      'ServiceAccount/hub', 'PersistentVolumeClaim/hub-db-dir', 'Deployment/hub', 'Service/hub', 'PodDisruptionBudget/hub', 'NetworkPolicy/hub', 'ServiceMonitor/hub',
       'Role/hub', 'RoleBinding/hub',
       'ServiceAccount/proxy', 'Deployment/proxy', 'Service/proxy', 'PodDisruptionBudget/proxy', 'NetworkPolicy/proxy', 'Ingress/proxy',
       'Service/proxy-public', 'Service/proxy-api', 'NetworkPolicy/singleuser',
@@ -235,8 +235,9 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
     expect(objects.filter((o) => o.kind === 'Service').every((s) => (s.spec.type ?? 'ClusterIP') === 'ClusterIP')).toBe(true);
     const ingress = byKind('Ingress', 'proxy');
     expect(ingress.spec.rules).toEqual([{ host: 'jupyter.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'proxy', port: { number: 80 } } } }] } }]);
-    // The chart's Prometheus annotations, on the hub's pods: /hub/metrics on 8081.
-    expect(byKind('Deployment', 'hub').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/hub/metrics', 'prometheus.io/port': '8081' });
+    // /hub/metrics on the API port 8081, scraped through a ServiceMonitor on the hub's Service.
+    expect(byKind('ServiceMonitor', 'hub').spec.endpoints).toEqual([{ port: 'http', path: '/hub/metrics', scheme: 'http' }]);
+    expect(byKind('Service', 'hub').spec.ports).toEqual([{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP' }]);
   });
 
   test('probes on the ports the processes listen on: ready by /hub/health on 8081 (startup up to 5 minutes) and /_chp_healthz on 8000, alive by a TCP connect', () => {

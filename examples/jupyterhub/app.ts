@@ -24,7 +24,7 @@ export const JUPYTERHUB_HOST = 'jupyter.example.com';
 /** The cluster's ingress controller pods, the only peer that may reach the proxy's public port. */
 export const JUPYTERHUB_INGRESS_CONTROLLER = NetworkPeer.pods({ 'app.kubernetes.io/name': 'ingress-nginx' }, { namespace: 'ingress-nginx' });
 
-/** The cluster's Prometheus, which scrapes the hub's /hub/metrics (the chart's prometheus.io annotations). */
+/** The cluster's Prometheus (prometheus-operator), which scrapes the hub's /hub/metrics on its API port. */
 export const JUPYTERHUB_PROMETHEUS = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { namespace: 'monitoring' });
 
 /**
@@ -193,8 +193,9 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
     // endpoint is the readiness check). A database upgrade at start may take minutes (the chart
     // waits 300 s before liveness): a startup probe of up to 5 minutes instead.
     healthCheck: HealthCheck.http('/hub/health', { liveness: HealthCheck.tcp(), startupProbe: true, startupTimeout: Duration.minutes(5) }),
-    // The chart's prometheus.io annotations (on its Service): /hub/metrics on the API port.
-    podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/hub/metrics', 'prometheus.io/port': '8081' },
+    // /hub/metrics on the API port (the chart's prometheus.io annotations): a ServiceMonitor, and
+    // Prometheus let in on 8081 beside the hub's callers.
+    metrics: { port: 8081, path: '/hub/metrics', scraper: JUPYTERHUB_PROMETHEUS },
     workloadClass: WorkloadClass.CRITICAL,
     resources: {
       cpuResources: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(500) },
@@ -272,7 +273,6 @@ export function buildJupyterhub(app: App, id = 'jupyterhub'): HardenedChart {
   users.connections.allowTo(hub, { port: 8081 }); // jupyterhub-singleuser: auth, activity
   users.connections.allowTo(proxy, { port: 8000 }); // user code calling proxy-public (the chart allows it)
   users.connections.allowTo(SINGLEUSER_INTERNET); // pip, git, datasets: the internet, not the cluster
-  hub.connections.allowFrom(JUPYTERHUB_PROMETHEUS, { port: 8081 }); // /hub/metrics
 
   return chart;
 }
