@@ -816,3 +816,31 @@ describe('sidecar ports and probes', () => {
     expectRefused(app({ sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'metrics', port: 9091 }] }], metrics: { port: 9090, scraper: PROMETHEUS } }), 'metrics', 'already named "metrics"');
   });
 });
+
+describe('red team (issue 16): a wrong-typed value never reveals a secret in the error', () => {
+  const S = 'hunter2-not-for-logs';
+  const leaks: Array<[string, Partial<SecureAppProps>, string]> = [
+    ['EncryptedConfig props passed as config', { config: [{ values: { DB_PASSWORD: S } } as any] }, 'config[0] <redacted>'],
+    ['EncryptedConfig props passed as sidecar config', { sidecars: [{ name: 'proxy', image: IMAGE, config: [{ values: { DB_PASSWORD: S } } as any] }] }, 'sidecars[0].config[0] <redacted>'],
+    ['a values map passed as sidecar config', { sidecars: [{ name: 'proxy', image: IMAGE, config: { DB_PASSWORD: S } as any }] }, 'sidecars[0].config <redacted>'],
+    ['an array under a secret-like env name', { sidecars: [{ name: 'proxy', image: IMAGE, env: { DB_PASSWORD: [S] as any } }] }, 'sidecars[0].env.DB_PASSWORD <redacted>'],
+    ['an object under a secret-like env name', { env: { DB_PASSWORD: { value: S } as any } }, 'env.DB_PASSWORD <redacted>'],
+    ['a number under a secret-like env name', { env: { PIN_SECRET: 482913 as any } }, 'env.PIN_SECRET <redacted>'],
+    ['a plain string for an EnvValue under a secret-like name', { sidecars: [{ name: 'proxy', image: IMAGE, envVariables: { API_TOKEN: S as any } }] }, 'envVariables.API_TOKEN <redacted>'],
+    ['a capability entry holding a secret', { capabilities: [{ DB_PASSWORD: S } as any] }, 'capabilities[0] <redacted>'],
+    ['a liveness check that is not a HealthCheck', { healthCheck: HealthCheck.http('/ready', { liveness: { password: S } as any }) }, 'healthCheck.liveness <redacted>'],
+    ['a command line as one string with a password option', { command: `server --db-password ${S}` as any }, 'command <redacted>'],
+  ];
+  test.each(leaks)('%s', (_what, props, fragment) => {
+    const message = errorOf(app(props));
+    expect(message).toContain(fragment);
+    expect(message).toContain('Fix:');
+    expect(message).not.toContain(S);
+  });
+
+  test('values that reveal nothing are still shown', () => {
+    expectRefused(app({ capabilities: ['net_bind_service' as any] }), 'capabilities[0] "net_bind_service"');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: '9901' as any }] }] }), 'sidecars[0].ports[0].port "9901"', 'not a number');
+    expectRefused(app({ env: { LOG_LEVEL: 5 as any } }), 'env.LOG_LEVEL 5', 'not a string');
+  });
+});

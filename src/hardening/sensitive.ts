@@ -78,3 +78,28 @@ export function secretInArgument(arg: string, next?: string): string | undefined
   if (value === undefined || !value.trim() || isPlaceholder(value) || /^\$\(?[A-Za-z_][A-Za-z0-9_]*\)?$/.test(value.trim()) || value.startsWith('/')) return undefined;
   return `the option ${JSON.stringify(`--${m[1]}`)} with a literal value`;
 }
+
+/**
+ * Whether showing `value` (given for the prop or key `name`) in an error could reveal a secret:
+ * a string or number under a secret-like name, a string that holds a private key, a URL with a
+ * password or a secret option (`--password hunter2`), or an object or array holding any of these
+ * under its own keys, e.g. EncryptedConfig props (`{ values: { DB_PASSWORD: ... } }`) passed
+ * where a construct was expected. A value that cannot be walked counts as revealing.
+ */
+export function mayRevealSecret(name: string, value: unknown, depth = 0): boolean {
+  const segment = name.replace(/^.*[.[]/, '').replace(/\]$/, '');
+  // A name that points at a secret (`tlsSecretName`, `DB_PASSWORD_FILE`) does not hold one.
+  const key = /(name|names|ref|file|path|dir)$/i.test(segment) ? '' : segment;
+  if (typeof value === 'number' || typeof value === 'bigint') return SENSITIVE_ENV_NAME.test(key);
+  if (typeof value === 'string') {
+    const words = value.split(/\s+/);
+    return isSensitiveEnv(key, value) || words.some((w, i) => secretInArgument(w, words[i + 1]) !== undefined);
+  }
+  if (value === null || typeof value !== 'object') return false;
+  if (SENSITIVE_ENV_NAME.test(key) || depth > 8) return true;
+  try {
+    return Object.entries(value).some(([k, v]) => mayRevealSecret(Array.isArray(value) ? key : k, v, depth + 1));
+  } catch {
+    return true;
+  }
+}
