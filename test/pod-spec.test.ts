@@ -100,8 +100,6 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
         DATA_DIR: '/data/$(NODE_NAME)',
         NODE_NAME: 'rabbit@$(POD_NAME).db.$(POD_NAMESPACE)',
         LITERAL: 'cost: $$(ZZZ_LATER)',
-        CYCLE_A: '$(CYCLE_B)',
-        CYCLE_B: '$(CYCLE_A)',
         ZZZ_LATER: 'z',
       },
       envVariables: {
@@ -110,10 +108,46 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
       },
       sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0', env: { A_URL: 'http://$(Z_HOST):80' }, envVariables: { Z_HOST: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP) } }],
     });
-    expect(container.env.map((e: any) => e.name)).toEqual(['CYCLE_B', 'CYCLE_A', 'POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
+    expect(container.env.map((e: any) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
     expect(pod.containers[1].env.map((e: any) => e.name)).toEqual(['Z_HOST', 'A_URL']);
     // Without references the order stays sorted by name (env, then envVariables).
     expect(render({ env: { B: 'b', A: 'a' }, envVariables: { C: kplus.EnvValue.fromValue('c') } }).container.env.map((e: any) => e.name)).toEqual(['A', 'B', 'C']);
+  });
+
+  test('red team: a variable that refers to itself, directly or through others, is refused (the kubelet would leave literal text)', () => {
+    expectRefused(app({ env: { PATH: '/app/bin:$(PATH)' } }), 'env.PATH "/app/bin:$(PATH)"', 'refers to itself', 'never to the image\'s environment', '$$(PATH)');
+    expectRefused(app({ env: { A: '$(B)', B: 'x-$(C)', C: '$(A)' } }), 'env.A', 'refers to itself through $(B), $(C)');
+    expectRefused(app({ env: { A: '$(B)' }, envVariables: { B: kplus.EnvValue.fromValue('$(A)') } }), 'env.A', 'through $(B)');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, env: { HOME: '$(HOME)/x' } }] }), 'sidecars[0].env.HOME', 'refers to itself');
+    expectRefused(app({ initContainers: [{ name: 'setup', image: IMAGE, envVariables: { X: kplus.EnvValue.fromValue('$(X)') } }] }), 'initContainers[0].envVariables.X');
+    // Not references: an escaped $$(PATH), a name defined nowhere (left as written), a valueFrom entry.
+    expect(errorOf(app({ env: { PATH: '/app/bin:$$(PATH)', A: '$(UNDEFINED)' }, envVariables: { B: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }))).toBe('');
+    // A whole-object envFrom may define the name (its keys are known only at synth): left alone.
+    expect(errorOf(app({ env: { PATH: '/app/bin:$(PATH)' } }, c => ({ config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'paths', { data: { PATH: '/usr/bin' } }))] })))).toBe('');
+  });
+
+  test('red team: $(VAR) ordering follows the kubelet\'s expansion ($$ escapes, valueFrom, config attachments, undefined names), deterministically', () => {
+    const env = {
+      // "$$$(Z_POD)" is "$" and then a reference; "$$$$(Z_POD)" is the literal "$$(Z_POD)".
+      A_ODD: 'x$$$(Z_POD)', B_EVEN: 'x$$$$(Z_POD)',
+      D_UNDEFINED: '$(NOT_DEFINED_ANYWHERE)',
+      E_URL: 'http://$(Z_HOST):$(Z_PORT)/', F_NESTED: '$(E_URL)health',
+    };
+    const setup = (c: Chart) => ({
+      config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'endpoints', { data: { Z_HOST: 'db', Z_PORT: '5432' } }), { keys: ['Z_HOST', 'Z_PORT'] })],
+      envVariables: { Z_POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+    });
+    const names = (props: Partial<SecureAppProps>) => render(props, setup).container.env.map((e: any) => e.name);
+    const order = names({ env });
+    // Each reference after its variable: Z_POD before A_ODD (not before B_EVEN, whose text is
+    // literal), the attached keys before E_URL, E_URL before F_NESTED; the rest keeps its order.
+    expect(order).toEqual(['Z_POD', 'A_ODD', 'B_EVEN', 'D_UNDEFINED', 'Z_HOST', 'Z_PORT', 'E_URL', 'F_NESTED']);
+    // The same whatever order the map was written in.
+    expect(names({ env: Object.fromEntries(Object.entries(env).reverse()) })).toEqual(order);
+    // A whole-object attachment is envFrom, which the kubelet reads before env: nothing to move.
+    const fromAll = render({ env: { URL: 'http://$(Z_HOST)/' } }, c => ({ config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'endpoints', { data: { Z_HOST: 'db' } }))] })).container;
+    expect(fromAll.env).toEqual([{ name: 'URL', value: 'http://$(Z_HOST)/' }]);
+    expect(fromAll.envFrom).toHaveLength(1);
   });
 
   test('init containers and sidecars take envVariables and workingDir too', () => {

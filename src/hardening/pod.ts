@@ -5,7 +5,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { checkAttachmentKeys, ConfigAttachment, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
-import { checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
+import { checkEnvSelfReferences, checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
 import {
   checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
   ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
@@ -399,6 +399,9 @@ interface ResolvedContainer {
   readonly ports: k8s.ContainerPort[];
 }
 
+/** Whether an attachment is a whole object as `envFrom` (its variable names are not known before synth). */
+const isWholeObjectEnv = (c: ResolvedConfig): boolean => c.volumeName === undefined && c.attachment.keys === undefined;
+
 /** Refuses bad env names, non-string values and values that look like secrets. */
 function checkEnv(scope: IConstruct, prop: string, env: Record<string, string> | undefined): Record<string, string> {
   const out = { ...(env ?? {}) };
@@ -578,6 +581,7 @@ export class HardenedPod {
     this.resources = resolved.requirements;
 
     this.config = resolveConfig(scope, props.config, Chart.of(scope).namespace);
+    checkEnvSelfReferences(scope, '', this.env, this.envVariables, this.config.some(isWholeObjectEnv));
     const declaredEnv = new Set(Object.keys(this.env));
     for (const key of Object.keys(this.envVariables)) {
       if (declaredEnv.has(key)) {
@@ -743,6 +747,7 @@ export class HardenedPod {
         this.checkWritableBudget(`${prop}.`, budget, resources.ephemeralLimitBytes);
         if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
         const config = this.resolveContainerConfig(key, prop, `${kind === 'initContainers' ? 'init' : 'sidecar'}${i}-config`, options.config);
+        checkEnvSelfReferences(this.scope, `${prop}.`, env, envVariables, config.some(isWholeObjectEnv));
         const declaredVariables = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
         for (const c of config) {
           for (const variable of c.attachment.variableNames ?? []) {
