@@ -851,6 +851,30 @@ describe('sidecar ports and probes', () => {
   });
 });
 
+describe('red team (issue 16): shared volumes and read-only mounts', () => {
+  test('a writable path inside a read-only config mount of the same container is refused, in either order and on sidecars', () => {
+    const cm = (c: Chart) => new kplus.ConfigMap(c, 'settings', { data: { 'app.yaml': 'a: 1' } });
+    expectRefused(app({ writablePaths: ['/etc/app/cache'] }, c => ({ config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' })] })),
+      '/etc/app/cache (writablePaths[0]) is inside the read-only mount /etc/app', 'fail to start', 'beside, not inside');
+    expectRefused(() => {
+      const c = chart();
+      new SecureApp(c, 'web', { image: IMAGE, writablePaths: ['/data'], sidecars: [{ name: 'proxy', image: IMAGE, config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' })], writableVolumes: [{ path: '/etc/app/plugins', sharedWith: '/data' }] }] });
+    }, 'sidecars[0].writableVolumes[0]', 'inside the read-only mount /etc/app');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, mountApiToken: true, writablePaths: ['/var/run/secrets/kubernetes.io/serviceaccount/cache'] }] }),
+      'inside the read-only mount /var/run/secrets/kubernetes.io/serviceaccount');
+    // Beside it, or a config mount inside a writable directory (the emptyDir is writable): fine.
+    expect(errorOf(app({ writablePaths: ['/etc/app-cache', '/var/lib/app'] }, c => ({ config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' }), ConfigAttachment.files(new kplus.ConfigMap(c, 'extra', { data: { x: 'y' } }), { mountPath: '/var/lib/app/conf' })] })))).toBe('');
+  });
+
+  test('an init container reaches only what the main container lists as writable (sharedWith), never a config, token or other container\'s path', () => {
+    const init = (sharedWith: string) => app({ writablePaths: ['/data'], sidecars: [{ name: 'cache', image: IMAGE, writablePaths: ['/cache'] }], initContainers: [{ name: 'setup', image: IMAGE, writableVolumes: [{ path: '/seed', sharedWith }] }] });
+    expectRefused(init('/cache'), 'initContainers[0].writableVolumes[0].sharedWith "/cache"', 'not a writable path of the main container', '/data');
+    expectRefused(init('/var/run/secrets/kubernetes.io/serviceaccount'), 'sharedWith "/var/run/secrets/kubernetes.io/serviceaccount"');
+    expectRefused(app({ writablePaths: ['/data'], initContainers: [{ name: 'setup', image: IMAGE, writableVolumes: [{ path: '/etc/app', sharedWith: '/data' }] }] },
+      c => ({ config: [ConfigAttachment.files(new kplus.ConfigMap(c, 'settings', { data: { a: 'b' } }), { mountPath: '/etc/app' })] })), 'initContainers[0].writableVolumes[0] "/etc/app"', 'mounts another volume');
+  });
+});
+
 describe('red team (issue 16): a wrong-typed value never reveals a secret in the error', () => {
   const S = 'hunter2-not-for-logs';
   const leaks: Array<[string, Partial<SecureAppProps>, string]> = [
