@@ -896,6 +896,18 @@ describe('red team (issue 16): a wrong-typed value never reveals a secret in the
     expect(message).not.toContain(S);
   });
 
+  test('a whole construct tree passed by mistake is not walked without end, and is refused with the library error', () => {
+    const started = Date.now();
+    const message = errorOf(() => {
+      const c = chart();
+      secrets(c, 'db', { DB_PASSWORD: SEALED });
+      new SecureApp(c, 'web', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { liveness: c as any }) });
+    });
+    expect(message).toContain('shop/web: invalid healthCheck.liveness');
+    expect(message).toContain('Fix:');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   test('values that reveal nothing are still shown', () => {
     expectRefused(app({ capabilities: ['net_bind_service' as any] }), 'capabilities[0] "net_bind_service"');
     expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: '9901' as any }] }] }), 'sidecars[0].ports[0].port "9901"', 'not a number');

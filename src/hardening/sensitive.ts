@@ -84,22 +84,28 @@ export function secretInArgument(arg: string, next?: string): string | undefined
  * a string or number under a secret-like name, a string that holds a private key, a URL with a
  * password or a secret option (`--password hunter2`), or an object or array holding any of these
  * under its own keys, e.g. EncryptedConfig props (`{ values: { DB_PASSWORD: ... } }`) passed
- * where a construct was expected. A value that cannot be walked counts as revealing.
+ * where a construct was expected. A value too large or too deep to walk counts as revealing.
  */
-export function mayRevealSecret(name: string, value: unknown, depth = 0): boolean {
-  const segment = name.replace(/^.*[.[]/, '').replace(/\]$/, '');
-  // A name that points at a secret (`tlsSecretName`, `DB_PASSWORD_FILE`) does not hold one.
-  const key = /(name|names|ref|file|path|dir)$/i.test(segment) ? '' : segment;
-  if (typeof value === 'number' || typeof value === 'bigint') return SENSITIVE_ENV_NAME.test(key);
-  if (typeof value === 'string') {
-    const words = value.split(/\s+/);
-    return isSensitiveEnv(key, value) || words.some((w, i) => secretInArgument(w, words[i + 1]) !== undefined);
-  }
-  if (value === null || typeof value !== 'object') return false;
-  if (SENSITIVE_ENV_NAME.test(key) || depth > 8) return true;
-  try {
-    return Object.entries(value).some(([k, v]) => mayRevealSecret(Array.isArray(value) ? key : k, v, depth + 1));
-  } catch {
-    return true;
-  }
+export function mayRevealSecret(name: string, value: unknown): boolean {
+  let budget = 1000; // values walked at most (a construct passed by mistake is a whole tree)
+  const seen = new Set<object>();
+  const walk = (name_: string, v: unknown, depth: number): boolean => {
+    const segment = name_.replace(/^.*[.[]/, '').replace(/\]$/, '');
+    // A name that points at a secret (`tlsSecretName`, `DB_PASSWORD_FILE`) does not hold one.
+    const key = /(name|names|ref|file|path|dir)$/i.test(segment) ? '' : segment;
+    if (typeof v === 'number' || typeof v === 'bigint') return SENSITIVE_ENV_NAME.test(key);
+    if (typeof v === 'string') {
+      const words = v.split(/\s+/);
+      return isSensitiveEnv(key, v) || words.some((w, i) => secretInArgument(w, words[i + 1]) !== undefined);
+    }
+    if (v === null || typeof v !== 'object' || seen.has(v)) return false;
+    seen.add(v);
+    if (SENSITIVE_ENV_NAME.test(key) || depth > 8 || --budget < 0) return true;
+    try {
+      return Object.entries(v).some(([k, x]) => walk(Array.isArray(v) ? key : k, x, depth + 1));
+    } catch {
+      return true;
+    }
+  };
+  return walk(name, value, 0);
 }
