@@ -851,6 +851,13 @@ describe('sidecar ports and probes', () => {
   });
 });
 
+test('red team (issue 16): a sidecar\'s liveness port check without a port is refused naming the liveness check and a fix of its kind', () => {
+  const message = errorOf(app({ sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.exec(['/bin/ready'], { liveness: HealthCheck.tcp() }) }] }));
+  expect(message).toContain('invalid sidecars[0].healthCheck.liveness "tcp"');
+  expect(message).toContain('HealthCheck.tcp({ port: 9090 })');
+  expect(message).not.toContain('HealthCheck.exec({');
+});
+
 describe('red team (issue 16): shared volumes and read-only mounts', () => {
   test('a writable path inside a read-only config mount of the same container is refused, in either order and on sidecars', () => {
     const cm = (c: Chart) => new kplus.ConfigMap(c, 'settings', { data: { 'app.yaml': 'a: 1' } });

@@ -727,9 +727,10 @@ export class HardenedPod {
           if (!(options.healthCheck instanceof HealthCheck)) {
             throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck, 'not a HealthCheck', 'use HealthCheck.exec(["/bin/check"]), or HealthCheck.http/tcp/grpc on a port of the sidecar');
           }
-          if (declared.length === 0 && options.healthCheck._usesMainPort()) {
-            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
-              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${options.healthCheck.kind}(${options.healthCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
+          const portCheck = options.healthCheck._mainPortCheck();
+          if (declared.length === 0 && portCheck) {
+            throw propError(this.scope, `${prop}.healthCheck${portCheck.prop}`, portCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
+              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${portCheck.kind}(${portCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
           }
           probes = options.healthCheck._render(this.scope, declared[0]?.name ?? '', `${prop}.healthCheck`, declared);
         }
