@@ -100,8 +100,6 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
         DATA_DIR: '/data/$(NODE_NAME)',
         NODE_NAME: 'rabbit@$(POD_NAME).db.$(POD_NAMESPACE)',
         LITERAL: 'cost: $$(ZZZ_LATER)',
-        CYCLE_A: '$(CYCLE_B)',
-        CYCLE_B: '$(CYCLE_A)',
         ZZZ_LATER: 'z',
       },
       envVariables: {
@@ -110,10 +108,46 @@ describe('envVariables: cdk8s-plus EnvValue', () => {
       },
       sidecars: [{ name: 'proxy', image: 'ghcr.io/acme/proxy:1.0.0', env: { A_URL: 'http://$(Z_HOST):80' }, envVariables: { Z_HOST: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP) } }],
     });
-    expect(container.env.map((e: any) => e.name)).toEqual(['CYCLE_B', 'CYCLE_A', 'POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
+    expect(container.env.map((e: any) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME', 'DATA_DIR', 'LITERAL', 'ZZZ_LATER']);
     expect(pod.containers[1].env.map((e: any) => e.name)).toEqual(['Z_HOST', 'A_URL']);
     // Without references the order stays sorted by name (env, then envVariables).
     expect(render({ env: { B: 'b', A: 'a' }, envVariables: { C: kplus.EnvValue.fromValue('c') } }).container.env.map((e: any) => e.name)).toEqual(['A', 'B', 'C']);
+  });
+
+  test('red team: a variable that refers to itself, directly or through others, is refused (the kubelet would leave literal text)', () => {
+    expectRefused(app({ env: { PATH: '/app/bin:$(PATH)' } }), 'env.PATH "/app/bin:$(PATH)"', 'refers to itself', 'never to the image\'s environment', '$$(PATH)');
+    expectRefused(app({ env: { A: '$(B)', B: 'x-$(C)', C: '$(A)' } }), 'env.A', 'refers to itself through $(B), $(C)');
+    expectRefused(app({ env: { A: '$(B)' }, envVariables: { B: kplus.EnvValue.fromValue('$(A)') } }), 'env.A', 'through $(B)');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, env: { HOME: '$(HOME)/x' } }] }), 'sidecars[0].env.HOME', 'refers to itself');
+    expectRefused(app({ initContainers: [{ name: 'setup', image: IMAGE, envVariables: { X: kplus.EnvValue.fromValue('$(X)') } }] }), 'initContainers[0].envVariables.X');
+    // Not references: an escaped $$(PATH), a name defined nowhere (left as written), a valueFrom entry.
+    expect(errorOf(app({ env: { PATH: '/app/bin:$$(PATH)', A: '$(UNDEFINED)' }, envVariables: { B: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }))).toBe('');
+    // A whole-object envFrom may define the name (its keys are known only at synth): left alone.
+    expect(errorOf(app({ env: { PATH: '/app/bin:$(PATH)' } }, c => ({ config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'paths', { data: { PATH: '/usr/bin' } }))] })))).toBe('');
+  });
+
+  test('red team: $(VAR) ordering follows the kubelet\'s expansion ($$ escapes, valueFrom, config attachments, undefined names), deterministically', () => {
+    const env = {
+      // "$$$(Z_POD)" is "$" and then a reference; "$$$$(Z_POD)" is the literal "$$(Z_POD)".
+      A_ODD: 'x$$$(Z_POD)', B_EVEN: 'x$$$$(Z_POD)',
+      D_UNDEFINED: '$(NOT_DEFINED_ANYWHERE)',
+      E_URL: 'http://$(Z_HOST):$(Z_PORT)/', F_NESTED: '$(E_URL)health',
+    };
+    const setup = (c: Chart) => ({
+      config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'endpoints', { data: { Z_HOST: 'db', Z_PORT: '5432' } }), { keys: ['Z_HOST', 'Z_PORT'] })],
+      envVariables: { Z_POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+    });
+    const names = (props: Partial<SecureAppProps>) => render(props, setup).container.env.map((e: any) => e.name);
+    const order = names({ env });
+    // Each reference after its variable: Z_POD before A_ODD (not before B_EVEN, whose text is
+    // literal), the attached keys before E_URL, E_URL before F_NESTED; the rest keeps its order.
+    expect(order).toEqual(['Z_POD', 'A_ODD', 'B_EVEN', 'D_UNDEFINED', 'Z_HOST', 'Z_PORT', 'E_URL', 'F_NESTED']);
+    // The same whatever order the map was written in.
+    expect(names({ env: Object.fromEntries(Object.entries(env).reverse()) })).toEqual(order);
+    // A whole-object attachment is envFrom, which the kubelet reads before env: nothing to move.
+    const fromAll = render({ env: { URL: 'http://$(Z_HOST)/' } }, c => ({ config: [ConfigAttachment.env(new kplus.ConfigMap(c, 'endpoints', { data: { Z_HOST: 'db' } }))] })).container;
+    expect(fromAll.env).toEqual([{ name: 'URL', value: 'http://$(Z_HOST)/' }]);
+    expect(fromAll.envFrom).toHaveLength(1);
   });
 
   test('init containers and sidecars take envVariables and workingDir too', () => {
@@ -814,5 +848,76 @@ describe('sidecar ports and probes', () => {
     expectRefused(app({ initContainers: [{ name: 'setup', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'initContainers[0].ports', 'serves no port');
     expectRefused(() => new Worker(chart(), 'w', { image: IMAGE, healthCheck: HealthCheck.exec(['/r']), sidecars: [{ name: 'p', image: IMAGE, ports: [{ name: 'x', port: 9901 }] }] }), 'sidecars[0].ports', 'no Service');
     expectRefused(app({ sidecars: [{ name: 'exporter', image: EXPORTER, ports: [{ name: 'metrics', port: 9091 }] }], metrics: { port: 9090, scraper: PROMETHEUS } }), 'metrics', 'already named "metrics"');
+  });
+});
+
+test('red team (issue 16): a sidecar\'s liveness port check without a port is refused naming the liveness check and a fix of its kind', () => {
+  const message = errorOf(app({ sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.exec(['/bin/ready'], { liveness: HealthCheck.tcp() }) }] }));
+  expect(message).toContain('invalid sidecars[0].healthCheck.liveness "tcp"');
+  expect(message).toContain('HealthCheck.tcp({ port: 9090 })');
+  expect(message).not.toContain('HealthCheck.exec({');
+});
+
+describe('red team (issue 16): shared volumes and read-only mounts', () => {
+  test('a writable path inside a read-only config mount of the same container is refused, in either order and on sidecars', () => {
+    const cm = (c: Chart) => new kplus.ConfigMap(c, 'settings', { data: { 'app.yaml': 'a: 1' } });
+    expectRefused(app({ writablePaths: ['/etc/app/cache'] }, c => ({ config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' })] })),
+      '/etc/app/cache (writablePaths[0]) is inside the read-only mount /etc/app', 'fail to start', 'beside, not inside');
+    expectRefused(() => {
+      const c = chart();
+      new SecureApp(c, 'web', { image: IMAGE, writablePaths: ['/data'], sidecars: [{ name: 'proxy', image: IMAGE, config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' })], writableVolumes: [{ path: '/etc/app/plugins', sharedWith: '/data' }] }] });
+    }, 'sidecars[0].writableVolumes[0]', 'inside the read-only mount /etc/app');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, mountApiToken: true, writablePaths: ['/var/run/secrets/kubernetes.io/serviceaccount/cache'] }] }),
+      'inside the read-only mount /var/run/secrets/kubernetes.io/serviceaccount');
+    // Beside it, or a config mount inside a writable directory (the emptyDir is writable): fine.
+    expect(errorOf(app({ writablePaths: ['/etc/app-cache', '/var/lib/app'] }, c => ({ config: [ConfigAttachment.files(cm(c), { mountPath: '/etc/app' }), ConfigAttachment.files(new kplus.ConfigMap(c, 'extra', { data: { x: 'y' } }), { mountPath: '/var/lib/app/conf' })] })))).toBe('');
+  });
+
+  test('an init container reaches only what the main container lists as writable (sharedWith), never a config, token or other container\'s path', () => {
+    const init = (sharedWith: string) => app({ writablePaths: ['/data'], sidecars: [{ name: 'cache', image: IMAGE, writablePaths: ['/cache'] }], initContainers: [{ name: 'setup', image: IMAGE, writableVolumes: [{ path: '/seed', sharedWith }] }] });
+    expectRefused(init('/cache'), 'initContainers[0].writableVolumes[0].sharedWith "/cache"', 'not a writable path of the main container', '/data');
+    expectRefused(init('/var/run/secrets/kubernetes.io/serviceaccount'), 'sharedWith "/var/run/secrets/kubernetes.io/serviceaccount"');
+    expectRefused(app({ writablePaths: ['/data'], initContainers: [{ name: 'setup', image: IMAGE, writableVolumes: [{ path: '/etc/app', sharedWith: '/data' }] }] },
+      c => ({ config: [ConfigAttachment.files(new kplus.ConfigMap(c, 'settings', { data: { a: 'b' } }), { mountPath: '/etc/app' })] })), 'initContainers[0].writableVolumes[0] "/etc/app"', 'mounts another volume');
+  });
+});
+
+describe('red team (issue 16): a wrong-typed value never reveals a secret in the error', () => {
+  const S = 'hunter2-not-for-logs';
+  const leaks: Array<[string, Partial<SecureAppProps>, string]> = [
+    ['EncryptedConfig props passed as config', { config: [{ values: { DB_PASSWORD: S } } as any] }, 'config[0] <redacted>'],
+    ['EncryptedConfig props passed as sidecar config', { sidecars: [{ name: 'proxy', image: IMAGE, config: [{ values: { DB_PASSWORD: S } } as any] }] }, 'sidecars[0].config[0] <redacted>'],
+    ['a values map passed as sidecar config', { sidecars: [{ name: 'proxy', image: IMAGE, config: { DB_PASSWORD: S } as any }] }, 'sidecars[0].config <redacted>'],
+    ['an array under a secret-like env name', { sidecars: [{ name: 'proxy', image: IMAGE, env: { DB_PASSWORD: [S] as any } }] }, 'sidecars[0].env.DB_PASSWORD <redacted>'],
+    ['an object under a secret-like env name', { env: { DB_PASSWORD: { value: S } as any } }, 'env.DB_PASSWORD <redacted>'],
+    ['a number under a secret-like env name', { env: { PIN_SECRET: 482913 as any } }, 'env.PIN_SECRET <redacted>'],
+    ['a plain string for an EnvValue under a secret-like name', { sidecars: [{ name: 'proxy', image: IMAGE, envVariables: { API_TOKEN: S as any } }] }, 'envVariables.API_TOKEN <redacted>'],
+    ['a capability entry holding a secret', { capabilities: [{ DB_PASSWORD: S } as any] }, 'capabilities[0] <redacted>'],
+    ['a liveness check that is not a HealthCheck', { healthCheck: HealthCheck.http('/ready', { liveness: { password: S } as any }) }, 'healthCheck.liveness <redacted>'],
+    ['a command line as one string with a password option', { command: `server --db-password ${S}` as any }, 'command <redacted>'],
+  ];
+  test.each(leaks)('%s', (_what, props, fragment) => {
+    const message = errorOf(app(props));
+    expect(message).toContain(fragment);
+    expect(message).toContain('Fix:');
+    expect(message).not.toContain(S);
+  });
+
+  test('a whole construct tree passed by mistake is not walked without end, and is refused with the library error', () => {
+    const started = Date.now();
+    const message = errorOf(() => {
+      const c = chart();
+      secrets(c, 'db', { DB_PASSWORD: SEALED });
+      new SecureApp(c, 'web', { image: IMAGE, healthCheck: HealthCheck.http('/ready', { liveness: c as any }) });
+    });
+    expect(message).toContain('shop/web: invalid healthCheck.liveness');
+    expect(message).toContain('Fix:');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('values that reveal nothing are still shown', () => {
+    expectRefused(app({ capabilities: ['net_bind_service' as any] }), 'capabilities[0] "net_bind_service"');
+    expectRefused(app({ sidecars: [{ name: 'proxy', image: IMAGE, ports: [{ name: 'admin', port: '9901' as any }] }] }), 'sidecars[0].ports[0].port "9901"', 'not a number');
+    expectRefused(app({ env: { LOG_LEVEL: 5 as any } }), 'env.LOG_LEVEL 5', 'not a string');
   });
 });

@@ -1,3 +1,5 @@
+import { Chart, Testing } from 'cdk8s';
+import { HealthCheck, NetworkPeer, SecureApp, StatefulApp, Worker } from '../src';
 import { NetworkModel } from '../src/policy/reachability';
 import { app, deployment, namespace, policy, service, workload } from './network-fixtures';
 
@@ -292,4 +294,42 @@ test('egress to an address: an ipBlock or a rule without peers on the port', () 
   expect(m([{ to: [{ namespaceSelector: {} }], ports: [{ port: 443 }] }])).toBe(false);
   const open = NetworkModel.fromObjects(base());
   expect(open.egressToAddress(open.workload('client')!, [443]).allowed).toBe(true);
+});
+
+describe('red team (issue 16): sidecar ports, health ports and peering in the library output', () => {
+  const IMAGE = 'ghcr.io/acme/web:1.0.0';
+  function libraryModel() {
+    const c = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+    const web = new SecureApp(c, 'web', {
+      image: IMAGE,
+      sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: HealthCheck.tcp(), ports: [{ name: 'admin', port: 9901, servicePort: 19901, ingressFrom: [NetworkPeer.namespace('ops')] }] }],
+    });
+    const worker = new Worker(c, 'consumer', { image: IMAGE, healthCheck: HealthCheck.http('/healthz', { port: 8081, liveness: HealthCheck.tcp({ port: 8081 }) }) });
+    const single = new StatefulApp(c, 'cache', { image: IMAGE, peering: false });
+    const cluster = new StatefulApp(c, 'db', { image: IMAGE, replicas: 3 });
+    const objects = [...Testing.synth(c), namespace('shop'), namespace('ops'), deployment('tool', 'ops', app('tool')), deployment('client', 'shop', app('client'))];
+    const m = NetworkModel.fromObjects(objects);
+    const w = (name: string) => m.workload(name)!;
+    return { m, can: (from: string, to: string, port: number | string) => m.allowed(w(from), w(to), port, 'TCP'), web: web.deployment.name, worker: worker.deployment.name, single: single.statefulSet.name, cluster: cluster.statefulSet.name };
+  }
+
+  test('a sidecar port: the named port resolves on the sidecar, the Service port maps to it, and only its declared peers reach it', () => {
+    const { m, can, web } = libraryModel();
+    expect(can('tool', web, 'admin')).toBe(true);
+    expect(can('tool', web, 9901)).toBe(true);
+    expect(can('tool', web, 8080)).toBe(false); // the main port keeps its own peers (the app's namespace)
+    expect(can('client', web, 9901)).toBe(false);
+    expect(can('client', web, 8080)).toBe(true);
+    const service = m.service('shop', m.workload(web)!.name)!;
+    expect(m.targetsOf(service, 19901).map((t) => t.port)).toEqual([9901]);
+  });
+
+  test('a Worker\'s health port takes no connection; peering off leaves a StatefulApp\'s pods unable to reach each other, on leaves them able', () => {
+    const { can, worker, single, cluster } = libraryModel();
+    expect(can('client', worker, 8081)).toBe(false);
+    expect(can('tool', worker, 8081)).toBe(false);
+    expect(can(single, single, 8080)).toBe(false);
+    expect(can('client', single, 8080)).toBe(true);
+    expect(can(cluster, cluster, 8080)).toBe(true);
+  });
 });

@@ -203,3 +203,12 @@ describe('policy gate', () => {
     expect(ids.sort()).toEqual(['HARDENED-PROBE-001', 'HARDENED-PROBE-002']);
   });
 });
+
+test('red team (issue 16): a liveness port check without its own port is refused naming healthCheck.liveness; with its port it is declared, with no ingress', () => {
+  expectError({ healthCheck: HealthCheck.exec(['/app/ready'], { liveness: HealthCheck.tcp() }) }, 'invalid healthCheck.liveness "tcp"', 'serves no port');
+  const { manifest, container } = render({ healthCheck: HealthCheck.exec(['/app/ready'], { liveness: HealthCheck.tcp({ port: 8081 }) }) });
+  expect(container.ports).toEqual([{ name: 'health-8081', containerPort: 8081, protocol: 'TCP' }]);
+  expect(container.livenessProbe.tcpSocket).toEqual({ port: 'health-8081' });
+  expect(one(manifest, 'NetworkPolicy').spec.ingress).toBeUndefined();
+  expect(manifest.filter((o) => o.kind === 'Service')).toEqual([]);
+});

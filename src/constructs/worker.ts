@@ -94,8 +94,9 @@ export class Worker extends Construct implements INetworkTarget, INetworkPeer {
       throw propError(this, 'image', props?.image, 'an image is required', 'pass image: "registry/repo:1.2.3"');
     }
     const check = props.healthCheck;
-    if (!(check instanceof HealthCheck) || check._usesMainPort()) {
-      throw propError(this, 'healthCheck', check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
+    const portCheck = check instanceof HealthCheck ? check._mainPortCheck() : undefined;
+    if (!(check instanceof HealthCheck) || portCheck) {
+      throw propError(this, `healthCheck${portCheck?.prop ?? ''}`, portCheck?.kind ?? check?.kind, 'a Worker serves no port, so its health is checked by a command (a TCP or HTTP probe on a port nothing listens on restarts the pod forever)',
         'pass healthCheck: HealthCheck.exec(["/app/healthcheck"], { livenessCommand: ["/app/alive"] }), or a check on the health port the worker listens on, e.g. HealthCheck.http("/healthz", { port: 8081 })');
     }
     for (const served of ['port', 'ports', 'servicePort', 'serviceType', 'ingressFrom'] as const) {

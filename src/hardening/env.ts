@@ -140,20 +140,62 @@ export function secretKeyEnvValue(name: string, key: string, options: kplus.EnvV
 }
 
 /**
+ * The names a value refers to as `$(NAME)`. `$$` is an escaped `$`, so `$$(NAME)` is literal
+ * text and `$$$(NAME)` a `$` and then a reference, as the kubelet reads it.
+ */
+export function envReferences(value: string | undefined): string[] {
+  if (typeof value !== 'string') return [];
+  return [...value.matchAll(/(\$*)\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g)].filter(m => m[1].length % 2 === 0).map(m => m[2]);
+}
+
+/**
+ * Refuses a variable whose value refers to itself (`PATH: "/app/bin:$(PATH)"`), directly or
+ * through others (`A: "$(B)"`, `B: "$(A)"`): the kubelet expands a reference only to a variable
+ * defined before it in the pod spec (or by `envFrom`), never to the image's own environment, so
+ * in any order one of them gets the literal text `$(NAME)`. Not when a whole-object `envFrom`
+ * (whose keys are not known here) may define the names.
+ */
+export function checkEnvSelfReferences(scope: IConstruct, prefix: string, env: Record<string, string>, envVariables: Record<string, kplus.EnvValue>,
+  envFromOfUnknownKeys: boolean): void {
+  if (envFromOfUnknownKeys) return;
+  const values: Record<string, string | undefined> = { ...env };
+  for (const [name, v] of Object.entries(envVariables)) values[name] = v.valueFrom === undefined ? v.value : undefined;
+  const refs = (name: string) => envReferences(values[name]).filter(r => r in values);
+  for (const name of Object.keys(values).sort()) {
+    // Depth-first from `name`: the first path back to it, if any.
+    const path = [name];
+    const seen = new Set<string>();
+    const back = (from: string): boolean => refs(from).some(r => {
+      if (r === name) return true;
+      if (seen.has(r)) return false;
+      seen.add(r);
+      path.push(r);
+      if (back(r)) return true;
+      path.pop();
+      return false;
+    });
+    if (back(name)) {
+      const through = path.length > 1 ? ` through ${path.slice(1).map(n => `$(${n})`).join(', ')}` : '';
+      const value = values[name];
+      throw propError(scope, `${prefix}${name in env ? 'env' : 'envVariables'}.${name}`, value === undefined || isSensitiveEnv(name, value) ? REDACTED : value,
+        `refers to itself${through}; the kubelet expands $(VAR) only to a variable defined earlier in the pod spec (never to the image's environment), so in any order a literal "$(" text would remain`,
+        `write the whole value (e.g. the image's PATH in full), or $$(${name}) for the literal text`);
+    }
+  }
+}
+
+/**
  * The env entries in an order in which the kubelet expands every `$(VAR)`: it expands a
  * reference only to a variable defined earlier in the list, so a variable moves after those its
  * value refers to (`RABBITMQ_NODE_NAME: rabbit@$(MY_POD_NAME)` after `MY_POD_NAME`, although the
  * library writes variables sorted by name). Otherwise the order is kept. `$$(VAR)` is an escaped
- * literal, not a reference; a reference cycle keeps its order (the kubelet leaves it as written).
+ * literal, not a reference. A reference cycle, which no order expands, is refused at construct
+ * time (checkEnvSelfReferences) unless a whole-object `envFrom` may define its names; then the
+ * variable of the cycle met first comes last.
  */
 export function orderEnvByReferences(env: k8s.EnvVar[]): k8s.EnvVar[] {
   const byName = new Map(env.map(e => [e.name, e]));
-  const references = (e: k8s.EnvVar): string[] => {
-    if (typeof e.value !== 'string') return [];
-    return [...e.value.matchAll(/(\$*)\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g)]
-      .filter(m => m[1].length % 2 === 0 && m[2] !== e.name && byName.has(m[2]))
-      .map(m => m[2]);
-  };
+  const references = (e: k8s.EnvVar): string[] => envReferences(e.value).filter(name => name !== e.name && byName.has(name));
   const out: k8s.EnvVar[] = [];
   const seen = new Set<string>();
   const visit = (e: k8s.EnvVar) => {

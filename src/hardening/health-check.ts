@@ -250,8 +250,18 @@ export class HealthCheck {
    * @internal
    */
   public _usesMainPort(): boolean {
+    return this._mainPortCheck() !== undefined;
+  }
+
+  /**
+   * The check that connects to the workload's main port, for errors: this one (`prop` '') or its
+   * `liveness` check (`prop` '.liveness'); undefined when none does.
+   * @internal
+   */
+  public _mainPortCheck(): { readonly prop: string; readonly kind: string } | undefined {
+    if (this.kind !== 'exec' && this.port === undefined) return { prop: '', kind: this.kind };
     const liveness = this.timing?.liveness;
-    return (this.kind !== 'exec' && this.port === undefined) || (liveness instanceof HealthCheck && liveness._usesMainPort());
+    return liveness instanceof HealthCheck && liveness._mainPortCheck() ? { prop: '.liveness', kind: liveness.kind } : undefined;
   }
 
   /** Refuses targets that are not paths, commands or gRPC service names. */

@@ -5,7 +5,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from './kube';
 import { ConfigBinding } from './config';
 import { checkAttachmentKeys, ConfigAttachment, configChecksum, configEnv, configVolume, defaultMountPath, resolveConfig, ResolvedConfig } from './config-attachment';
-import { checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
+import { checkEnvSelfReferences, checkEnvVariables, ENV_NAME, orderEnvByReferences, renderEnvVariables, resolveEnvReferences, sortedJson } from './env';
 import {
   checkAnnotations, checkLabels, checkNodeSelector, durationSeconds, renderImagePullSecrets, renderTolerations, resolveWritable,
   ResolvedWritable, RolloutStrategy, Toleration, WritableVolume,
@@ -399,6 +399,9 @@ interface ResolvedContainer {
   readonly ports: k8s.ContainerPort[];
 }
 
+/** Whether an attachment is a whole object as `envFrom` (its variable names are not known before synth). */
+const isWholeObjectEnv = (c: ResolvedConfig): boolean => c.volumeName === undefined && c.attachment.keys === undefined;
+
 /** Refuses bad env names, non-string values and values that look like secrets. */
 function checkEnv(scope: IConstruct, prop: string, env: Record<string, string> | undefined): Record<string, string> {
   const out = { ...(env ?? {}) };
@@ -510,6 +513,8 @@ export class HardenedPod {
   private readonly templateLabels: Record<string, string> = {};
   /** Every mount path of the pod: which volume is mounted there, by whom, in which containers. */
   private readonly paths = new Map<string, { volume: string; owner: string; containers: Set<string> }>();
+  /** The mounts of each container (key: MAIN or `kind/name`), to refuse one inside a read-only one. */
+  private readonly containerMounts = new Map<string, { path: string; owner: string; readOnly: boolean }[]>();
   /** The emptyDir of each writable path (shared by every container that lists the path). */
   private readonly writableVolumes = new Map<string, { name: string; sizeLimit: string; bytes: number; prop: string }>();
   private apiToken?: { readonly expirationSeconds: number; readonly audience?: string };
@@ -578,6 +583,7 @@ export class HardenedPod {
     this.resources = resolved.requirements;
 
     this.config = resolveConfig(scope, props.config, Chart.of(scope).namespace);
+    checkEnvSelfReferences(scope, '', this.env, this.envVariables, this.config.some(isWholeObjectEnv));
     const declaredEnv = new Set(Object.keys(this.env));
     for (const key of Object.keys(this.envVariables)) {
       if (declaredEnv.has(key)) {
@@ -610,7 +616,7 @@ export class HardenedPod {
     });
     this.checkWritableBudget('', writable, resolved.ephemeralLimitBytes);
     for (const c of this.config) {
-      if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath');
+      if (c.mountPath) this.claimPath(MAIN, c.mountPath, c.volumeName!, 'config mountPath', true);
     }
     this.resolveContainers(sizeLimit, sizeBytes);
     this.checkPodPorts();
@@ -721,9 +727,10 @@ export class HardenedPod {
           if (!(options.healthCheck instanceof HealthCheck)) {
             throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck, 'not a HealthCheck', 'use HealthCheck.exec(["/bin/check"]), or HealthCheck.http/tcp/grpc on a port of the sidecar');
           }
-          if (declared.length === 0 && options.healthCheck._usesMainPort()) {
-            throw propError(this.scope, `${prop}.healthCheck`, options.healthCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
-              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${options.healthCheck.kind}(${options.healthCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
+          const portCheck = options.healthCheck._mainPortCheck();
+          if (declared.length === 0 && portCheck) {
+            throw propError(this.scope, `${prop}.healthCheck${portCheck.prop}`, portCheck.kind, 'the sidecar declares no port, so a port check has nothing to connect to',
+              `declare the sidecar's port (ports: [{ name: "http", port: 9090 }]), give the check its port (HealthCheck.${portCheck.kind}(${portCheck.kind === 'http' ? '"/healthz", ' : ''}{ port: 9090 })), or use HealthCheck.exec(["/bin/check"])`);
           }
           probes = options.healthCheck._render(this.scope, declared[0]?.name ?? '', `${prop}.healthCheck`, declared);
         }
@@ -741,8 +748,9 @@ export class HardenedPod {
           return volume ? { ...w, sizeLimit: volume.sizeLimit, bytes: volume.bytes } : w;
         });
         this.checkWritableBudget(`${prop}.`, budget, resources.ephemeralLimitBytes);
-        if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`);
+        if (options.mountApiToken) this.claimPath(key, API_TOKEN_MOUNT_PATH, 'kube-api-access', `${prop}.mountApiToken`, true);
         const config = this.resolveContainerConfig(key, prop, `${kind === 'initContainers' ? 'init' : 'sidecar'}${i}-config`, options.config);
+        checkEnvSelfReferences(this.scope, `${prop}.`, env, envVariables, config.some(isWholeObjectEnv));
         const declaredVariables = new Set([...Object.keys(env), ...Object.keys(envVariables)]);
         for (const c of config) {
           for (const variable of c.attachment.variableNames ?? []) {
@@ -773,7 +781,7 @@ export class HardenedPod {
       if (!c.volumeName) return c;
       const shared = earlier.find(e => same(e.attachment, c.attachment));
       const resolved = shared ? { ...c, volumeName: shared.volumeName, shared: true } : c;
-      if (resolved.mountPath) this.claimPath(key, resolved.mountPath, resolved.volumeName!, `${resolved.prop}.mountPath`);
+      if (resolved.mountPath) this.claimPath(key, resolved.mountPath, resolved.volumeName!, `${resolved.prop}.mountPath`, true);
       return resolved;
     });
   }
@@ -839,7 +847,20 @@ export class HardenedPod {
    * Records that `container` mounts `volume` at `path`. A container mounts one volume per path;
    * the containers of a pod may share a path only when they share the volume.
    */
-  private claimPath(container: string, path: string, volume: string, owner: string): void {
+  private claimPath(container: string, path: string, volume: string, owner: string, readOnly: boolean = false): void {
+    // A mount inside a read-only mount of the same container (a writable path under a config
+    // directory): the runtime cannot create the mount point in the read-only volume, and the
+    // container fails to start (CreateContainerError, "read-only file system").
+    const mounts = this.containerMounts.get(container) ?? [];
+    for (const m of mounts) {
+      const [outer, inner] = path.startsWith(`${m.path}/`) ? [m, { path, owner, readOnly }] : m.path.startsWith(`${path}/`) ? [{ path, owner, readOnly }, m] : [undefined, undefined];
+      if (outer?.readOnly) {
+        throw propError(this.scope, owner, path, `${inner!.path} (${inner!.owner}) is inside the read-only mount ${outer.path} (${outer.owner}) of the same container, where the runtime cannot create its mount point, so the container would fail to start`,
+          `mount it beside, not inside, ${outer.path} (e.g. give the config another mountPath)`);
+      }
+    }
+    mounts.push({ path, owner, readOnly });
+    this.containerMounts.set(container, mounts);
     const entry = this.paths.get(path);
     if (!entry) {
       this.paths.set(path, { volume, owner, containers: new Set([container]) });
@@ -902,14 +923,14 @@ export class HardenedPod {
 
   /** Adds a volume and its mount in the main container (e.g. PersistentVolumeClaims, token projections). */
   public addVolume(volume: k8s.Volume, mount: k8s.VolumeMount | undefined, owner: string): void {
-    if (mount) this.claimPath(MAIN, mount.mountPath, volume.name, owner);
+    if (mount) this.claimPath(MAIN, mount.mountPath, volume.name, owner, mount.readOnly === true);
     this.volumes.push(volume);
     if (mount) this.mounts.push(mount);
   }
 
   /** Mounts a volume the pod gets elsewhere (a StatefulSet's volumeClaimTemplate) in the main container. */
   public addMount(mount: k8s.VolumeMount, owner: string): void {
-    this.claimPath(MAIN, mount.mountPath, mount.name, owner);
+    this.claimPath(MAIN, mount.mountPath, mount.name, owner, mount.readOnly === true);
     this.mounts.push(mount);
   }
 

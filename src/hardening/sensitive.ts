@@ -78,3 +78,34 @@ export function secretInArgument(arg: string, next?: string): string | undefined
   if (value === undefined || !value.trim() || isPlaceholder(value) || /^\$\(?[A-Za-z_][A-Za-z0-9_]*\)?$/.test(value.trim()) || value.startsWith('/')) return undefined;
   return `the option ${JSON.stringify(`--${m[1]}`)} with a literal value`;
 }
+
+/**
+ * Whether showing `value` (given for the prop or key `name`) in an error could reveal a secret:
+ * a string or number under a secret-like name, a string that holds a private key, a URL with a
+ * password or a secret option (`--password hunter2`), or an object or array holding any of these
+ * under its own keys, e.g. EncryptedConfig props (`{ values: { DB_PASSWORD: ... } }`) passed
+ * where a construct was expected. A value too large or too deep to walk counts as revealing.
+ */
+export function mayRevealSecret(name: string, value: unknown): boolean {
+  let budget = 1000; // values walked at most (a construct passed by mistake is a whole tree)
+  const seen = new Set<object>();
+  const walk = (name_: string, v: unknown, depth: number): boolean => {
+    const segment = name_.replace(/^.*[.[]/, '').replace(/\]$/, '');
+    // A name that points at a secret (`tlsSecretName`, `DB_PASSWORD_FILE`) does not hold one.
+    const key = /(name|names|ref|file|path|dir)$/i.test(segment) ? '' : segment;
+    if (typeof v === 'number' || typeof v === 'bigint') return SENSITIVE_ENV_NAME.test(key);
+    if (typeof v === 'string') {
+      const words = v.split(/\s+/);
+      return isSensitiveEnv(key, v) || words.some((w, i) => secretInArgument(w, words[i + 1]) !== undefined);
+    }
+    if (v === null || typeof v !== 'object' || seen.has(v)) return false;
+    seen.add(v);
+    if (SENSITIVE_ENV_NAME.test(key) || depth > 8 || --budget < 0) return true;
+    try {
+      return Object.entries(v).some(([k, x]) => walk(Array.isArray(v) ? key : k, x, depth + 1));
+    } catch {
+      return true;
+    }
+  };
+  return walk(name, value, 0);
+}

@@ -178,7 +178,9 @@ export const PRIVILEGED_PORT = rule(CONTAINER, {
       const dropped = arr(caps.drop).map((x) => String(x).toUpperCase().replace(/^CAP_/, ''));
       // Not dropped: the runtime's default set keeps NET_BIND_SERVICE.
       if (!dropped.includes('ALL') && !dropped.includes('NET_BIND_SERVICE')) continue;
-      if (addedCaps(cv.c).includes('NET_BIND_SERVICE')) continue;
+      // The runtime applies the individual drops after the adds (containerd, CRI-O): an add of
+      // NET_BIND_SERVICE beside a drop of it by name gives nothing.
+      if (addedCaps(cv.c).includes('NET_BIND_SERVICE') && !dropped.includes('NET_BIND_SERVICE')) continue;
       arr(cv.c.ports).forEach((p, i) => {
         const port = Number(obj(p).containerPort);
         if (Number.isInteger(port) && port > 0 && port < 1024 && !(unprivilegedFrom <= port)) {
