@@ -1,12 +1,8 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ApiObject, Testing, Yaml } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { Testing } from 'cdk8s';
 import { buildEmojivoto } from '../examples/emojivoto/app';
-import { HardenedChart, Policy, PolicyPack, SecureApp, Worker } from '../src';
+import { HardenedChart, PolicyPack, SecureApp, Worker } from '../src';
 import { NetworkModel } from '../src/policy/reachability';
+import { acknowledgementLines, checkerErrors, checkerTest, strayApiObjects, withJsonPatchCount } from './helpers/example';
 import { schemaErrors } from './helpers/k8s';
 import { check } from './policy-helpers';
 
@@ -15,17 +11,6 @@ import { check } from './policy-helpers';
  * e490d5789086e75933a474b22f9723fbfa0b29ba) ported with no escape hatch. The expected values
  * below are read from the original manifests, not from the port.
  */
-
-// ApiObject.prototype.addJsonPatch, counted for the whole build of the app.
-let jsonPatches = 0;
-const originalAddJsonPatch = ApiObject.prototype.addJsonPatch;
-beforeAll(() => {
-  ApiObject.prototype.addJsonPatch = function (this: ApiObject, ...ops: any[]) {
-    jsonPatches++;
-    return originalAddJsonPatch.apply(this, ops as any);
-  };
-});
-afterAll(() => { ApiObject.prototype.addJsonPatch = originalAddJsonPatch; });
 
 function build() {
   const app = Testing.app();
@@ -90,31 +75,20 @@ const INGRESS_NGINX_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/
 const appPeer = (instance: string, name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'emojivoto' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/name': name } } });
 
 describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
-  const { app, chart, objects } = build();
+  // The whole build and synth, with ApiObject.prototype.addJsonPatch counted while it runs.
+  const { result: { app, chart, objects }, jsonPatches } = withJsonPatchCount(build);
   const deployments = objects.filter((o) => o.kind === 'Deployment');
   const podSpec = (name: string) => deployments.find((o) => o.metadata.name === name)?.spec.template.spec;
   const policy = (name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name).spec;
 
   test('no JSON patch and no raw ApiObject: every object belongs to a library construct', () => {
     expect(jsonPatches).toBe(0);
-    const stray: string[] = [];
-    const visit = (c: IConstruct) => {
-      if (ApiObject.isApiObject(c)) {
-        const owned = c.node.scopes.some((s) => LIBRARY_CONSTRUCTS.some((k) => s instanceof k));
-        const chartNamespace = c.node.scope === chart && c.kind === 'Namespace';
-        if (!owned && !chartNamespace) stray.push(`${c.kind}/${c.name} at ${c.node.path}`);
-      }
-      c.node.children.forEach(visit);
-    };
-    visit(app);
-    expect(stray).toEqual([]);
+    expect(strayApiObjects(app, chart, LIBRARY_CONSTRUCTS)).toEqual([]);
     expect(chart).toBeInstanceOf(HardenedChart);
   });
 
   test('no acknowledgement: every workload meets every rule', () => {
-    const acks: string[] = [];
-    const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
-    visit(chart);
+    const acks = acknowledgementLines(chart);
     expect(acks).toEqual([]);
   });
 
@@ -248,22 +222,7 @@ describe('examples/emojivoto: Emojivoto ported with no escape hatch', () => {
     expect(schemaErrors(objects)).toEqual([]);
   });
 
-  const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
-  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emojivoto-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'emojivoto.k8s.yaml'), Yaml.stringify(...objects));
-      const json = path.join(dir, 'report.json');
-      try {
-        execFileSync(checker, [dir, '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e: any) {
-        if (e.status !== 1) throw new Error(`checker incomplete (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
-      }
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-      const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
-      expect(errors).toEqual([]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  checkerTest('the independent checker (../shared/checks/run.sh): no error', () => {
+    expect(checkerErrors(objects, 'emojivoto')).toEqual([]);
   }, 120_000);
 });

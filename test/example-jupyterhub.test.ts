@@ -1,13 +1,9 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ApiObject, Testing, Yaml } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { IConstruct } from 'constructs';
 import { buildJupyterhub, SINGLEUSER_POD_LABELS } from '../examples/jupyterhub/app';
-import { EncryptedConfig, HardenedChart, NamespaceRole, Policy, PolicyPack, SecureApp, SharedService, SpawnedPods } from '../src';
+import { EncryptedConfig, HardenedChart, NamespaceRole, PolicyPack, SecureApp, SharedService, SpawnedPods } from '../src';
 import { NetworkModel } from '../src/policy/reachability';
+import { acknowledgementLines, checkerErrors, checkerTest, strayApiObjects, withJsonPatchCount } from './helpers/example';
 import { schemaErrors } from './helpers/k8s';
 import { check } from './policy-helpers';
 
@@ -17,17 +13,6 @@ import { check } from './policy-helpers';
  * examples/jupyterhub/README.md. The expected values below are read from that render
  * (templates/hub/*.yaml, proxy/*.yaml, singleuser/netpol.yaml, values.yaml), not from the port.
  */
-
-// ApiObject.prototype.addJsonPatch, counted for the whole build of the app.
-let jsonPatches = 0;
-const originalAddJsonPatch = ApiObject.prototype.addJsonPatch;
-beforeAll(() => {
-  ApiObject.prototype.addJsonPatch = function (this: ApiObject, ...ops: any[]) {
-    jsonPatches++;
-    return originalAddJsonPatch.apply(this, ops as any);
-  };
-});
-afterAll(() => { ApiObject.prototype.addJsonPatch = originalAddJsonPatch; });
 
 function build() {
   const app = Testing.app();
@@ -79,7 +64,8 @@ const KNOWN_GAP_ERRORS = [
 ].sort();
 
 describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escape hatch', () => {
-  const { app, chart, objects } = build();
+  // The whole build and synth, with ApiObject.prototype.addJsonPatch counted while it runs.
+  const { result: { app, chart, objects }, jsonPatches } = withJsonPatchCount(build);
   const byKind = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
   const hubPod = byKind('Deployment', 'hub').spec.template.spec;
   const proxyPod = byKind('Deployment', 'proxy').spec.template.spec;
@@ -88,17 +74,7 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
 
   test('no JSON patch and no raw ApiObject: every object belongs to a library construct (or the ConfigMap)', () => {
     expect(jsonPatches).toBe(0);
-    const stray: string[] = [];
-    const visit = (c: IConstruct) => {
-      if (ApiObject.isApiObject(c)) {
-        const owned = c.node.scopes.some((s) => OWNERS.some((k) => s instanceof k));
-        const chartNamespace = c.node.scope === chart && c.kind === 'Namespace';
-        if (!owned && !chartNamespace) stray.push(`${c.kind}/${c.name} at ${c.node.path}`);
-      }
-      c.node.children.forEach(visit);
-    };
-    visit(app);
-    expect(stray).toEqual([]);
+    expect(strayApiObjects(app, chart, OWNERS)).toEqual([]);
     expect(chart).toBeInstanceOf(HardenedChart);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/jupyterhub', 'SealedSecret/hub', 'ConfigMap/hub',
@@ -110,9 +86,7 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
   });
 
   test('every acknowledgement has a reason that names the hub\'s need: KubeSpawner\'s pods and Secrets, its runtime pods', () => {
-    const acks: string[] = [];
-    const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
-    visit(chart);
+    const acks = acknowledgementLines(chart);
     expect(acks.sort()).toEqual([
       'Resource HARDENED-NET-002: pods created at runtime by jupyterhub/hub (KubeSpawner in the hub creates one pod per user server): none is in the output, so the policy selects no pod of it',
       'Resource HARDENED-RBAC-004: HARDENED-RBAC-SECRETS: KubeSpawner in the hub reads and watches the per-user Secrets of the user servers it spawns (their internal TLS certificates)',
@@ -320,22 +294,7 @@ describe('examples/jupyterhub: the Zero to JupyterHub chart ported with no escap
     expect(schemaErrors(objects)).toEqual([]);
   });
 
-  const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
-  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error but the known gaps', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jupyterhub-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'jupyterhub.k8s.yaml'), Yaml.stringify(...objects));
-      const json = path.join(dir, 'report.json');
-      try {
-        execFileSync(checker, [dir, '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e: any) {
-        if (e.status !== 1) throw new Error(`checker incomplete (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
-      }
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-      const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
-      expect(errors).toEqual(KNOWN_GAP_ERRORS);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  checkerTest('the independent checker (../shared/checks/run.sh): no error but the known gaps', () => {
+    expect(checkerErrors(objects, 'jupyterhub')).toEqual(KNOWN_GAP_ERRORS);
   }, 120_000);
 });

@@ -1,13 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, Testing, Yaml } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { IConstruct } from 'constructs';
 import { buildPodinfo } from '../examples/podinfo/app';
-import { BatchJob, EncryptedConfig, HardenedChart, Policy, PolicyPack, SecureApp, StatefulApp, Worker } from '../src';
+import { BatchJob, EncryptedConfig, HardenedChart, PolicyPack, SecureApp, StatefulApp, Worker } from '../src';
 import { NetworkModel } from '../src/policy/reachability';
+import { acknowledgementLines, checkerErrors, checkerTest, strayApiObjects, withJsonPatchCount } from './helpers/example';
 import { podSpec as podSpecOf, schemaErrors } from './helpers/k8s';
 import { check } from './policy-helpers';
 
@@ -16,17 +15,6 @@ import { check } from './policy-helpers';
  * over deploy/bases/{backend,frontend,cache,database}) ported with no escape hatch. The expected
  * values below are read from the original manifests, not from the port.
  */
-
-// ApiObject.prototype.addJsonPatch, counted for the whole build of the app.
-let jsonPatches = 0;
-const originalAddJsonPatch = ApiObject.prototype.addJsonPatch;
-beforeAll(() => {
-  ApiObject.prototype.addJsonPatch = function (this: ApiObject, ...ops: any[]) {
-    jsonPatches++;
-    return originalAddJsonPatch.apply(this, ops as any);
-  };
-});
-afterAll(() => { ApiObject.prototype.addJsonPatch = originalAddJsonPatch; });
 
 function build() {
   const app = Testing.app();
@@ -99,7 +87,8 @@ const ORIGINAL_CRONJOBS = {
 const KNOWN_GAP_ERRORS: string[] = [];
 
 describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no escape hatch', () => {
-  const { app, chart, objects } = build();
+  // The whole build and synth, with ApiObject.prototype.addJsonPatch counted while it runs.
+  const { result: { app, chart, objects }, jsonPatches } = withJsonPatchCount(build);
   const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'CronJob'].includes(o.kind));
   const workload = (name: string) => workloads.find((o) => o.metadata.name === name);
   const podSpec = (name: string) => podSpecOf(workload(name));
@@ -108,24 +97,12 @@ describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no esca
 
   test('no JSON patch and no raw ApiObject: every object belongs to a library construct', () => {
     expect(jsonPatches).toBe(0);
-    const stray: string[] = [];
-    const visit = (c: IConstruct) => {
-      if (ApiObject.isApiObject(c)) {
-        const owned = c.node.scopes.some((s) => LIBRARY_CONSTRUCTS.some((k) => s instanceof k));
-        const chartNamespace = c.node.scope === chart && c.kind === 'Namespace';
-        if (!owned && !chartNamespace) stray.push(`${c.kind}/${c.name} at ${c.node.path}`);
-      }
-      c.node.children.forEach(visit);
-    };
-    visit(app);
-    expect(stray).toEqual([]);
+    expect(strayApiObjects(app, chart, LIBRARY_CONSTRUCTS)).toEqual([]);
     expect(chart).toBeInstanceOf(HardenedChart);
   });
 
   test('no acknowledgement: nothing in the app needs an exception', () => {
-    const acks: string[] = [];
-    const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
-    visit(chart);
+    const acks = acknowledgementLines(chart);
     expect(acks).toEqual([]);
     expect(JSON.stringify(objects)).not.toContain('hardened.cdk8s.io/acknowledged');
   });
@@ -293,22 +270,7 @@ describe('examples/podinfo: podinfo\'s multi-tier deployment ported with no esca
     expect(findings.map((f) => f.message).join('\n')).toMatch(/backend/);
   });
 
-  const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
-  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podinfo-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'podinfo.k8s.yaml'), Yaml.stringify(...objects));
-      const json = path.join(dir, 'report.json');
-      try {
-        execFileSync(checker, [dir, '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e: any) {
-        if (e.status !== 1) throw new Error(`checker incomplete (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
-      }
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-      const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
-      expect(errors).toEqual(KNOWN_GAP_ERRORS);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  checkerTest('the independent checker (../shared/checks/run.sh): no error', () => {
+    expect(checkerErrors(objects, 'podinfo')).toEqual(KNOWN_GAP_ERRORS);
   }, 120_000);
 });

@@ -1,13 +1,9 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ApiObject, Testing, Yaml } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { IConstruct } from 'constructs';
 import { buildRabbitmq } from '../examples/rabbitmq/app';
-import { EncryptedConfig, HardenedChart, Policy, PolicyPack, SharedService, StatefulApp } from '../src';
+import { EncryptedConfig, HardenedChart, PolicyPack, SharedService, StatefulApp } from '../src';
 import { NetworkModel } from '../src/policy/reachability';
+import { acknowledgementLines, checkerErrors, checkerTest, strayApiObjects, withJsonPatchCount } from './helpers/example';
 import { schemaErrors } from './helpers/k8s';
 import { check } from './policy-helpers';
 
@@ -17,17 +13,6 @@ import { check } from './policy-helpers';
  * examples/rabbitmq/README.md. The expected values below are read from that render (templates/
  * statefulset.yaml, svc.yaml, svc-headless.yaml, values.yaml), not from the port.
  */
-
-// ApiObject.prototype.addJsonPatch, counted for the whole build of the app.
-let jsonPatches = 0;
-const originalAddJsonPatch = ApiObject.prototype.addJsonPatch;
-beforeAll(() => {
-  ApiObject.prototype.addJsonPatch = function (this: ApiObject, ...ops: any[]) {
-    jsonPatches++;
-    return originalAddJsonPatch.apply(this, ops as any);
-  };
-});
-afterAll(() => { ApiObject.prototype.addJsonPatch = originalAddJsonPatch; });
 
 function build() {
   const app = Testing.app();
@@ -73,7 +58,8 @@ const ORIGINAL_CALLS = [
 const KNOWN_GAP_ERRORS: string[] = [];
 
 describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape hatch', () => {
-  const { app, chart, objects } = build();
+  // The whole build and synth, with ApiObject.prototype.addJsonPatch counted while it runs.
+  const { result: { app, chart, objects }, jsonPatches } = withJsonPatchCount(build);
   const sts = objects.find((o) => o.kind === 'StatefulSet');
   const pod = sts.spec.template.spec;
   const broker = pod.containers[0];
@@ -81,17 +67,7 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
 
   test('no JSON patch and no raw ApiObject: every object belongs to a library construct (or the ConfigMap)', () => {
     expect(jsonPatches).toBe(0);
-    const stray: string[] = [];
-    const visit = (c: IConstruct) => {
-      if (ApiObject.isApiObject(c)) {
-        const owned = c.node.scopes.some((s) => OWNERS.some((k) => s instanceof k));
-        const chartNamespace = c.node.scope === chart && c.kind === 'Namespace';
-        if (!owned && !chartNamespace) stray.push(`${c.kind}/${c.name} at ${c.node.path}`);
-      }
-      c.node.children.forEach(visit);
-    };
-    visit(app);
-    expect(stray).toEqual([]);
+    expect(strayApiObjects(app, chart, OWNERS)).toEqual([]);
     expect(chart).toBeInstanceOf(HardenedChart);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/rabbitmq', 'SealedSecret/rabbitmq', 'ConfigMap/rabbitmq-config', 'ServiceAccount/rabbitmq', 'Service/rabbitmq-headless',
@@ -100,9 +76,7 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
   });
 
   test('no acknowledgement is needed: no uid exception, no probe or RBAC exception', () => {
-    const acks: string[] = [];
-    const visit = (c: IConstruct) => { Policy.acknowledgementsOf(c).forEach((a) => acks.push(`${c.node.id} ${a.ruleId}: ${a.reason}`)); c.node.children.forEach(visit); };
-    visit(chart);
+    const acks = acknowledgementLines(chart);
     expect(acks).toEqual([]);
   });
 
@@ -244,22 +218,7 @@ describe('examples/rabbitmq: the Bitnami RabbitMQ chart ported with no escape ha
     expect(schemaErrors(objects)).toEqual([]);
   });
 
-  const checker = path.join(__dirname, '..', '..', 'shared', 'checks', 'run.sh');
-  (fs.existsSync(checker) ? test : test.skip)('the independent checker (../shared/checks/run.sh): no error', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rabbitmq-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'rabbitmq.k8s.yaml'), Yaml.stringify(...objects));
-      const json = path.join(dir, 'report.json');
-      try {
-        execFileSync(checker, [dir, '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e: any) {
-        if (e.status !== 1) throw new Error(`checker incomplete (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
-      }
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-      const errors = report.findings.filter((f: any) => f.severity === 'error').map((f: any) => `${f.id} ${f.ref}`).sort();
-      expect(errors).toEqual(KNOWN_GAP_ERRORS);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  checkerTest('the independent checker (../shared/checks/run.sh): no error', () => {
+    expect(checkerErrors(objects, 'rabbitmq')).toEqual(KNOWN_GAP_ERRORS);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import * as kube from '../hardening/kube';
 import { Construct, IConstruct } from 'constructs';
@@ -124,8 +124,6 @@ export class HardenedChart extends Chart {
           },
         },
       });
-      // A Namespace is cluster-scoped; the chart's default namespace must not be set on it.
-      this.namespaceResource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
     if (props.quota) {
       if (!Object.keys(props.quota).length) throw propError(this, 'quota', props.quota, 'an empty quota limits nothing', 'name the resources to limit, e.g. { "limits.memory": "16Gi" }');

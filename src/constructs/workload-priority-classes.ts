@@ -1,4 +1,3 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import * as kube from '../hardening/kube';
@@ -18,7 +17,6 @@ export class WorkloadPriorityClasses extends Construct {
   constructor(scope: Construct, id: string) {
     super(sameCopies(scope, id), id); // one copy of cdk8s and constructs in the app
     _markPriorityClassesDeployed(this);
-    const namespaced = Chart.of(this).namespace !== undefined;
     this.priorityClasses = WorkloadClass.all().map(c => {
       const pc = new kube.KubePriorityClass(this, c.name, {
         metadata: {
@@ -30,9 +28,7 @@ export class WorkloadPriorityClasses extends Construct {
         globalDefault: false,
         description: c.description,
       });
-      // Cluster-scoped: a chart namespace must not leak into it.
-      if (namespaced) ApiObject.of(pc).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-      return pc;
+      return pc; // cluster-scoped: kube.KubePriorityClass drops a chart's namespace at rendering
     });
   }
 }

@@ -20,6 +20,21 @@ function plainRendering<T extends ApiObject>(Base: L1<T>): L1<T> {
 }
 
 /**
+ * The same, for a cluster-scoped kind (Namespace, PriorityClass): cdk8s gives every object of a
+ * chart with a namespace `metadata.namespace`, which such an object must not have. Dropped at
+ * rendering, so no JSON patch is needed (an app's own patches are the escape hatches it counts).
+ */
+function clusterScopedRendering<T extends ApiObject>(Base: L1<T>): L1<T> {
+  return class extends (Base as L1<ApiObject>) {
+    public toJson(): any {
+      const json = ApiObject.prototype.toJson.call(this);
+      if (json?.metadata) delete json.metadata.namespace;
+      return json;
+    }
+  } as L1<T>;
+}
+
+/**
  * An int-or-string field as its plain JSON value. Objects rendered here skip the L1 mapping that
  * would unwrap `IntOrString`, so the value is stored as it is written to the manifest.
  */
@@ -38,11 +53,11 @@ export const KubeHorizontalPodAutoscalerV2 = plainRendering(k8s.KubeHorizontalPo
 export const KubeIngress = plainRendering(k8s.KubeIngress);
 export const KubeJob = plainRendering(k8s.KubeJob);
 export const KubeLimitRange = plainRendering(k8s.KubeLimitRange);
-export const KubeNamespace = plainRendering(k8s.KubeNamespace);
+export const KubeNamespace = clusterScopedRendering(k8s.KubeNamespace);
 export const KubeNetworkPolicy = plainRendering(k8s.KubeNetworkPolicy);
 export const KubePersistentVolumeClaim = plainRendering(k8s.KubePersistentVolumeClaim);
 export const KubePodDisruptionBudget = plainRendering(k8s.KubePodDisruptionBudget);
-export const KubePriorityClass = plainRendering(k8s.KubePriorityClass);
+export const KubePriorityClass = clusterScopedRendering(k8s.KubePriorityClass);
 export const KubeResourceQuota = plainRendering(k8s.KubeResourceQuota);
 export const KubeRole = plainRendering(k8s.KubeRole);
 export const KubeRoleBinding = plainRendering(k8s.KubeRoleBinding);
