@@ -308,6 +308,9 @@ export function duration(maxSeconds: number = 10 * 365 * 86400): PropSchema {
 /** An array (not an array-like or iterable object) whose items each match `item`. */
 export function arrayOf(item: PropSchema, opts: { minItems?: number; maxItems?: number } = {}): PropSchema {
   const expected = `an array (of ${item.expected})`;
+  // Built once per schema, not per item checked (schemas run for every construct).
+  const required: PropSchema = { ...item, optional: false };
+  const itemFix = `give ${item.expected}`;
   return {
     expected,
     check: (v, p) => {
@@ -316,7 +319,7 @@ export function arrayOf(item: PropSchema, opts: { minItems?: number; maxItems?: 
       if (opts.maxItems !== undefined && v.length > opts.maxItems) return problem(p, `<${v.length} items>`, `has more than ${opts.maxItems} items`, `give at most ${opts.maxItems}`);
       for (let i = 0; i < v.length; i++) {
         // Holes of a sparse array read as undefined, and no item is optional.
-        const r = checkPresent({ ...item, optional: false }, v[i], `${p}[${i}]`, `give ${item.expected}`);
+        const r = checkPresent(required, v[i], `${p}[${i}]`, itemFix);
         if (r) return r;
       }
       return undefined;
@@ -326,13 +329,15 @@ export function arrayOf(item: PropSchema, opts: { minItems?: number; maxItems?: 
 
 /** A plain object whose keys match `keyFormat` and whose values each match `value`. */
 export function mapOf(value: PropSchema, keyFormat: (key: string) => boolean = () => true, keyExpected: string = 'a key'): PropSchema {
+  const required: PropSchema = { ...value, optional: false };
+  const valueFix = `give ${value.expected}`;
   return {
     expected: `an object (each value ${value.expected})`,
     check: (v, p) => {
       if (!isPlainObject(v)) return wrongType(v, p, 'an object ({ key: value })', `give an object literal ({ key: value }), each value ${value.expected}`);
       for (const k of Object.keys(v)) {
         if (!keyFormat(k)) return problem(`${p} key`, k, `is not ${keyExpected}`, `rename the key to ${keyExpected}`);
-        const r = checkPresent({ ...value, optional: false }, v[k], `${p}.${k}`, `give ${value.expected}`);
+        const r = checkPresent(required, v[k], `${p}.${k}`, valueFix);
         if (r) return value.secret ? { ...r, value: REDACTED } : r;
       }
       return undefined;
@@ -353,12 +358,15 @@ export type Fields = Record<string, PropSchema>;
  * construct may read props a schema does not list yet); listed ones are checked in order.
  */
 export function struct(fields: Fields, name: string = 'an object'): PropSchema {
+  // The fields and their fixes, built once per schema: a struct is checked for every construct
+  // and option object, and most checks pass (per call, this was most of the validator's garbage).
+  const entries = Object.entries(fields).map(([k, s]) => ({ k, s, fix: `set ${k}: ${s.expected}` }));
   return {
     expected: name,
     check: (v, p) => {
       if (!isPlainObject(v)) return wrongType(v, p, `${name} ({ ... })`, `give an object literal (${name})`);
-      for (const [k, s] of Object.entries(fields)) {
-        const r = checkPresent(s, v[k], p ? `${p}.${k}` : k, `set ${k}: ${s.expected}`);
+      for (const { k, s, fix } of entries) {
+        const r = checkPresent(s, v[k], p ? `${p}.${k}` : k, fix);
         if (r) return r;
       }
       return undefined;
